@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Redis;
+using SecondServer.Infrastructure.Storage;
+
+namespace SecondServer.Infrastructure;
+
+/// <summary>Wires the three shared sources of truth: MySQL, Redis and S3.</summary>
+internal static class InfrastructureRegistration
+{
+    public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddDatabase(builder.Configuration);
+        builder.Services.AddRedis(builder.Configuration);
+        builder.Services.AddStorage(builder.Configuration);
+        return builder;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Configuration;
+using StackExchange.Redis;
+
+namespace SecondServer.Infrastructure.Redis;
+
+/// <summary>Where the shared Redis is and how this process names its keys there.</summary>
+internal sealed class RedisOptions
+{
+    public const string Section = "Redis";
+    public const string ExpectedFormat = "host:port,password=<secret> (StackExchange.Redis format; no user=, no redis:// URI)";
+
+    /// <summary>From <c>ConnectionStrings:redis</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Prefix of every key this application writes, so one Redis can serve several applications or test runs.
+    /// Every replica must use the same prefix, or they stop sharing sessions, locks and the queue.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "ss:";
+
+    public ConfigurationOptions ToConfiguration(string clientName)
+    {
+        var configuration = ConfigurationOptions.Parse(ConnectionString!);
+        // The process must start and report 503 when Redis is down, and reconnect by itself when it returns.
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
+        configuration.ConnectRetry = Math.Max(configuration.ConnectRetry, 3);
+        configuration.ClientName ??= clientName;
+        return configuration;
+    }
+}
+
+internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RedisOptions options)
+    {
+        var key = ConnectionStringKeys.PathOf(ConnectionStringKeys.Redis);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail($"{key} is missing; expected {RedisOptions.ExpectedFormat}.");
+        }
+
+        try
+        {
+            if (ConfigurationOptions.Parse(options.ConnectionString).EndPoints.Count == 0)
+            {
+                return ValidateOptionsResult.Fail($"{key} names no host; expected {RedisOptions.ExpectedFormat}.");
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail($"{key} is malformed ({ex.Message}); expected {RedisOptions.ExpectedFormat}.");
+        }
+
+        return string.IsNullOrEmpty(options.KeyPrefix) || options.KeyPrefix.Length > 64
+            ? ValidateOptionsResult.Fail($"{RedisOptions.Section}:KeyPrefix must be 1 to 64 characters.")
+            : ValidateOptionsResult.Success;
+    }
+}

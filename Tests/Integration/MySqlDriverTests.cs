@@ -1,0 +1,81 @@
+using Dapper;
+using SecondServer.Tests.Support;
+
+namespace SecondServer.Tests.Integration;
+
+/// <summary>The three defects of MySql.Data 8.0.16 that MySqlConnectionFactory contains, each proven against the real server.</summary>
+public sealed class MySqlDriverTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+
+    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    [Fact]
+    public async Task System_charset_utf8mb3_columns_and_driver_warnings_leave_the_connection_sound()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var connection = await _database.Connections.OpenAsync(ct);
+
+        // Columns of system origin come back in utf8mb3 on MariaDB 10.6+; the driver's own SHOW WARNINGS too.
+        var charset = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT @@character_set_system", cancellationToken: ct));
+        var name = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT DATABASE()", cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("DROP TABLE IF EXISTS no_such_table", cancellationToken: ct));
+        var afterWarning = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 41 + 1", cancellationToken: ct));
+
+        Assert.StartsWith("utf8", charset, StringComparison.Ordinal);
+        Assert.Equal(_database.Name, name);
+        Assert.Equal(42, afterWarning);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_query_on_the_server_and_surfaces_as_OperationCanceledException()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var marker = $"cancel-{Guid.NewGuid():N}";
+        await using var connection = await _database.Connections.OpenAsync(ct);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        var query = connection.ExecuteScalarAsync<int>(new CommandDefinition($"SELECT SLEEP(60) /* {marker} */", cancellationToken: cancel.Token));
+        await WaitUntilRunningAsync(marker, expected: 1, ct);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query);
+        await WaitUntilRunningAsync(marker, expected: 0, ct);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: ct)));
+    }
+
+    [Fact]
+    public async Task Concurrent_awaits_really_run_concurrently_on_the_server()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int Parallel = 6;
+        var marker = $"parallel-{Guid.NewGuid():N}";
+
+        // The driver's async methods are synchronous: without the factory's offloading these would run one by one.
+        var queries = Enumerable.Range(0, Parallel).Select(async _ =>
+        {
+            await using var connection = await _database.Connections.OpenAsync(ct);
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition($"SELECT SLEEP(3) /* {marker} */", cancellationToken: ct));
+        }).ToList();
+
+        await WaitUntilRunningAsync(marker, expected: Parallel, ct);
+        Assert.All(await Task.WhenAll(queries), r => Assert.Equal(0, r));
+    }
+
+    private async Task WaitUntilRunningAsync(string marker, int expected, CancellationToken ct)
+    {
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                await using var probe = await _database.Connections.OpenAsync(ct);
+                return await probe.ExecuteScalarAsync<int>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE CONCAT('SELECT SLEEP(%', @marker, '%') AND command = 'Query'",
+                    new { marker }, cancellationToken: ct));
+            },
+            count => count == expected,
+            TimeSpan.FromSeconds(15),
+            $"{expected} running queries marked {marker}");
+    }
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json;
+using SecondServer.Tests.Support;
+
+namespace SecondServer.Tests.Integration;
+
+/// <summary>Readiness follows the real dependencies: a server killed for real turns it 503 naming the culprit; back, and it is 200 again.</summary>
+public sealed class ReadinessTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+
+    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    [Fact]
+    public async Task Redis_going_away_and_coming_back_turns_readiness_503_then_200()
+    {
+        var password = Guid.NewGuid().ToString("N");
+        await using var redis = await ServerProcess.StartRedisAsync(password);
+        var settings = TestHost.SharedSettings(_database.ConnectionString);
+        settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
+        await using var web = await TestHost.StartWebAsync("web-ready-redis", settings);
+
+        await WaitForReadinessAsync(web, HttpStatusCode.OK);
+        await redis.KillAsync();
+        var down = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
+        await redis.StartAsync();
+        await WaitForReadinessAsync(web, HttpStatusCode.OK);
+
+        Assert.Equal("Unhealthy", CheckStatus(down, "redis"));
+        Assert.Equal("Healthy", CheckStatus(down, "mysql"));
+    }
+
+    [Fact]
+    public async Task S3_going_away_and_coming_back_turns_readiness_503_then_200()
+    {
+        await using var s3 = await ServerProcess.StartS3Async("ready-key", "ready-secret");
+        var settings = TestHost.SharedSettings(_database.ConnectionString);
+        settings["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=ready-key;SecretKey=ready-secret";
+        await using var web = await TestHost.StartWebAsync("web-ready-s3", settings);
+
+        await WaitForReadinessAsync(web, HttpStatusCode.OK);
+        await s3.KillAsync();
+        var down = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
+        await s3.StartAsync();
+        await WaitForReadinessAsync(web, HttpStatusCode.OK);
+
+        Assert.Equal("Unhealthy", CheckStatus(down, "s3"));
+        Assert.Equal("Healthy", CheckStatus(down, "redis"));
+    }
+
+    [Fact]
+    public async Task A_host_started_while_MySQL_is_unreachable_starts_and_reports_it()
+    {
+        var settings = TestHost.SharedSettings("Server=127.0.0.1;Port=1;User ID=nobody;Password=x;Database=appdb;Connection Timeout=1");
+        await using var web = await TestHost.StartWebAsync("web-no-mysql", settings);
+
+        var report = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
+        var live = await web.Client.GetAsync(new Uri("/health/live", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Unhealthy", CheckStatus(report, "mysql"));
+        Assert.Equal("Unhealthy", CheckStatus(report, "migrations"));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stopping_turns_readiness_503_while_the_instance_still_serves()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = TestHost.SharedSettings(_database.ConnectionString);
+        settings["Shutdown:DrainDelay"] = "00:00:02";
+        var web = await TestHost.StartWebAsync("web-lame-duck", settings);
+        await WaitForReadinessAsync(web, HttpStatusCode.OK);
+
+        var stopping = web.StopAsync(CancellationToken.None);
+        var report = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
+        var live = await web.Client.GetAsync(new Uri("/health/live", UriKind.Relative), ct);
+        await stopping;
+        await web.DisposeAsync();
+
+        Assert.Equal("Unhealthy", CheckStatus(report, "shutdown"));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_response_names_the_instance_that_served_it()
+    {
+        await using var web = await TestHost.StartWebAsync("web-7", TestHost.SharedSettings(_database.ConnectionString));
+
+        var response = await web.Client.GetAsync(new Uri("/no/such/page", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("web-7", Assert.Single(response.Headers.GetValues("X-Served-By")));
+    }
+
+    private static async Task<JsonElement> WaitForReadinessAsync(TestHost host, HttpStatusCode expected)
+    {
+        var (_, body) = await Eventually.WaitAsync(
+            async () =>
+            {
+                using var response = await host.Client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
+                return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            },
+            r => r.StatusCode == expected,
+            TimeSpan.FromSeconds(30),
+            $"readiness {(int)expected}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static string? CheckStatus(JsonElement report, string check) =>
+        report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == check).GetProperty("status").GetString();
+}

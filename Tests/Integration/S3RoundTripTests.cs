@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.S3.Transfer;
+using SecondServer.Infrastructure.Storage;
+using SecondServer.Tests.Support;
+
+namespace SecondServer.Tests.Integration;
+
+/// <summary>The client's default chunked uploads corrupt objects on S3-compatible servers; these prove every path stores bytes exactly.</summary>
+public sealed class S3RoundTripTests : IAsyncLifetime
+{
+    private readonly StorageOptions _options = new() { ConnectionString = TestEnvironment.Storage, Bucket = TestEnvironment.NewName("sstest-") };
+    private AmazonS3Client _s3 = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _s3 = S3ClientFactory.Create(_options);
+        await _s3.PutBucketAsync(_options.Bucket, TestContext.Current.CancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _s3.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_5_MB_random_object_comes_back_byte_for_byte()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 17);
+
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = "round/trip.bin", InputStream = new MemoryStream(bytes) }, ct);
+
+        Assert.Equal(SHA256.HashData(bytes), await HashOfAsync("round/trip.bin", bytes.Length, ct));
+    }
+
+    [Fact]
+    public async Task A_multipart_upload_through_TransferUtility_comes_back_byte_for_byte()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(12 * 1024 * 1024 + 3);
+        using var transfer = new TransferUtility(_s3);
+
+        await transfer.UploadAsync(new TransferUtilityUploadRequest
+        {
+            BucketName = _options.Bucket, Key = "multi/part.bin", InputStream = new MemoryStream(bytes), PartSize = 5 * 1024 * 1024,
+        }, ct);
+
+        Assert.Equal(SHA256.HashData(bytes), await HashOfAsync("multi/part.bin", bytes.Length, ct));
+    }
+
+    [Fact]
+    public async Task A_non_seekable_stream_is_stored_exactly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _options.Bucket, Key = "stream/once.bin", InputStream = new ForwardOnlyStream(bytes), Headers = { ContentLength = bytes.Length },
+        }, ct);
+
+        Assert.Equal(SHA256.HashData(bytes), await HashOfAsync("stream/once.bin", bytes.Length, ct));
+    }
+
+    [Fact]
+    public async Task Anonymous_requests_are_refused()
+    {
+        using var http = new HttpClient();
+        var response = await http.GetAsync(new Uri(_options.Endpoint, $"/{_options.Bucket}"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    private async Task<byte[]> HashOfAsync(string key, long expectedLength, CancellationToken ct)
+    {
+        using var response = await _s3.GetObjectAsync(_options.Bucket, key, ct);
+        Assert.Equal(expectedLength, response.ContentLength);
+        return await SHA256.HashDataAsync(response.ResponseStream, ct);
+    }
+
+    private sealed class ForwardOnlyStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+        public override void Flush() { }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SecondServer.Tests.Support;
+
+/// <summary>
+/// A real server process of a test's own (Redis or the S3 server), on a free loopback port, that the test can
+/// kill and start again on the same port and data folder to prove that the app notices and recovers.
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Func<int, string, ProcessStartInfo> _startInfo;
+    private readonly string _directory;
+    private Process? _process;
+
+    private ServerProcess(Func<int, string, ProcessStartInfo> startInfo)
+    {
+        _startInfo = startInfo;
+        _directory = Directory.CreateTempSubdirectory("ss-server-").FullName;
+        Port = FreePort();
+    }
+
+    public int Port { get; }
+
+    public static async Task<ServerProcess> StartRedisAsync(string password)
+    {
+        var server = new ServerProcess((port, dir) => new ProcessStartInfo("redis-server")
+        {
+            ArgumentList = { "--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--requirepass", password, "--dir", dir, "--save", "", "--appendonly", "no" },
+        });
+        await server.StartAsync();
+        return server;
+    }
+
+    public static async Task<ServerProcess> StartS3Async(string accessKey, string secretKey)
+    {
+        var server = new ServerProcess((port, dir) => new ProcessStartInfo("node")
+        {
+            ArgumentList = { TestEnvironment.Required("SECONDSERVER_TEST_S3_SERVER") },
+            Environment =
+            {
+                ["S3_MODULES"] = TestEnvironment.Required("SECONDSERVER_TEST_S3_MODULES"),
+                ["S3_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["S3_DIRECTORY"] = dir,
+                ["S3_ACCESS_KEY"] = accessKey,
+                ["S3_SECRET_KEY"] = secretKey,
+            },
+        });
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        var info = _startInfo(Port, _directory);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        _process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await Eventually.WaitAsync(IsListeningAsync, listening => listening || _process.HasExited, TimeSpan.FromSeconds(20), $"{info.FileName} listening on {Port}");
+        if (_process.HasExited)
+        {
+            throw new InvalidOperationException($"{info.FileName} exited with {_process.ExitCode} before listening on {Port}.");
+        }
+    }
+
+    /// <summary>SIGKILL: the server vanishes the way a crash or an OOM kill makes it vanish.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+
+    private async Task<bool> IsListeningAsync()
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, Port, TestContext.Current.CancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,43 @@
+using MySql.Data.MySqlClient;
+
+namespace SecondServer.Tests.Support;
+
+/// <summary>
+/// The real servers the suite runs against. scripts/test starts them and exports their connection strings; any
+/// other servers (containers, say) work the same when these variables are set.
+/// </summary>
+internal static class TestEnvironment
+{
+    public static string Redis => Required("ConnectionStrings__redis");
+
+    public static string Database => Required("ConnectionStrings__appdb");
+
+    public static string Storage => Required("ConnectionStrings__uploads");
+
+    /// <summary>The same server and user as <see cref="Database"/>, another database name (the user may create sstest_*).</summary>
+    public static string DatabaseNamed(string name) =>
+        new MySqlConnectionStringBuilder(Database) { Database = name }.ConnectionString;
+
+    public static string Required(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: run the suite through scripts/test, which starts the servers and sets it.");
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SecondServer.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (SecondServer.sln) was not found above the test binaries.");
+    }
+
+    /// <summary>A fresh name for a database, bucket or key prefix, so parallel tests never share state.</summary>
+    public static string NewName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..(prefix.Length + 16)];
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using SecondServer.Web;
+using SecondServer.Worker;
+
+namespace SecondServer.Tests.Support;
+
+/// <summary>
+/// A real Web or Worker host in the test process, on real Kestrel at a loopback port, wired to the real servers.
+/// Two of them sharing a database, key prefix and bucket behave like two replicas behind the balancer.
+/// </summary>
+internal sealed class TestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestHost(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>What a set of replicas shares: one database, one Redis key prefix, one bucket.</summary>
+    public static Dictionary<string, string?> SharedSettings(string databaseConnectionString) => new()
+    {
+        ["ConnectionStrings:appdb"] = databaseConnectionString,
+        ["Redis:KeyPrefix"] = TestEnvironment.NewName("t") + ":",
+        ["Storage:Bucket"] = TestEnvironment.NewName("sstest-"),
+        ["Shutdown:DrainDelay"] = "00:00:00",
+    };
+
+    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings) =>
+        StartAsync(instanceId, settings, WebApp.Build);
+
+    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings) =>
+        StartAsync(instanceId, settings, WorkerApp.Build);
+
+    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build)
+    {
+        var app = build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Configuration.AddInMemoryCollection([new("App:InstanceId", instanceId)]);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return new TestHost(app, new Uri(app.Urls.First()));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+using SecondServer.Web;
+
+return await WebApp.Build(args).RunServiceAsync();

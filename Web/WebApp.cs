@@ -1,0 +1,28 @@
+using SecondServer.Infrastructure;
+
+namespace SecondServer.Web;
+
+/// <summary>Composition of the Web host; tests build it in-process with their own configuration.</summary>
+internal static class WebApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(WebApp).Assembly.GetName().Name,
+        });
+        configure?.Invoke(builder);
+
+        builder.AddServiceDefaults();
+        builder.AddInfrastructure();
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapDefaultEndpoints();
+        app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
+        return app;
+    }
+}

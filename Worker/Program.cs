@@ -1,0 +1,3 @@
+using SecondServer.Worker;
+
+return await WorkerApp.Build(args).RunServiceAsync();
