@@ -53,7 +53,7 @@ ensure_apt() {
 ensure_s3_server() {
   local wanted installed
   wanted="$(sed -n 's/.*"s3rver": *"\([^"]*\)".*/\1/p' "$ROOT/deploy/s3/package.json")"
-  installed="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$TOOLS/s3/node_modules/s3rver/package.json" 2>/dev/null | head -n 1)"
+  installed="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$TOOLS/s3/node_modules/s3rver/package.json" 2>/dev/null | head -n 1 || true)"
   [ "$installed" = "$wanted" ] && return 0
   command -v npm >/dev/null 2>&1 || ensure_apt npm:npm
   step "Installing the S3 server (npm s3rver $wanted)"
