@@ -83,7 +83,7 @@ port_in_use() {
 
 # port_owner PORT: the process listening on PORT, for error messages.
 port_owner() {
-  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*",pid=[0-9]*\).*/\1/p' | head -n 1
+  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n 1
 }
 
 require_free_port() {

@@ -8,12 +8,15 @@ redis_command() {
 }
 
 # mariadb_initialize DIR: first-run data directory; root authenticates only through the local socket.
+# An interrupted first run leaves no marker, and the next run starts the folder over.
 mariadb_initialize() {
   local dir="$1"
-  [ -d "$dir/data/mysql" ] && return 0
+  [ -f "$dir/data/.initialized" ] && return 0
+  rm -rf "$dir/data"
   mkdir -p "$dir/data"
   mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" --auth-root-authentication-method=socket \
     --skip-test-db >"$dir/install.log" 2>&1 || { CURRENT_LOG="$dir/install.log"; fail "mariadb-install-db failed"; }
+  touch "$dir/data/.initialized"
 }
 
 # mariadb_command PORT DIR

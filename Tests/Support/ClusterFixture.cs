@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SecondServer.Tests.Support;
+
+/// <summary>
+/// A whole cluster started by the real <c>scripts/up</c> (supervisord, HAProxy, two web replicas, a worker,
+/// Redis, MariaDB, the S3 server) on test-only ports and its own data folder, and stopped by <c>scripts/down</c>.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string> Ports = new()
+    {
+        ["LB_BIND"] = "0.0.0.0",
+        ["LB_HTTP_PORT"] = "18080",
+        ["LB_HTTPS_PORT"] = "18443",
+        ["LB_STATS_PORT"] = "18404",
+        ["WEB1_PORT"] = "15101",
+        ["WEB2_PORT"] = "15102",
+        ["WORKER_PORT"] = "15201",
+        ["REDIS_PORT"] = "16390",
+        ["MYSQL_PORT"] = "13317",
+        ["S3_PORT"] = "19010",
+    };
+
+    public string DataDirectory { get; } = Path.Combine(TestEnvironment.RepositoryRoot, ".data", "cluster-test");
+
+    public Uri Balancer => new($"http://127.0.0.1:{Ports["LB_HTTP_PORT"]}");
+
+    public Uri BalancerTls => new($"https://127.0.0.1:{Ports["LB_HTTPS_PORT"]}");
+
+    public Uri Replica(int n) => new($"http://127.0.0.1:{Ports[$"WEB{n}_PORT"]}");
+
+    public int Port(string name) => int.Parse(Ports[name], CultureInfo.InvariantCulture);
+
+    public IReadOnlyDictionary<string, string> Secrets { get; private set; } = new Dictionary<string, string>();
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Directory.Exists(DataDirectory))
+        {
+            await RunScriptAsync("down");
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+
+        var (exitCode, output) = await RunScriptAsync("up");
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/up failed with {exitCode}:\n{output}");
+        }
+
+        Secrets = File.ReadAllLines(Path.Combine(DataDirectory, "secrets.env"))
+            .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+    }
+
+    public async ValueTask DisposeAsync() => await RunScriptAsync("down");
+
+    /// <summary>Runs scripts/NAME against this cluster's data folder and ports, or against <paramref name="other"/>.</summary>
+    public async Task<(int ExitCode, string Output)> RunScriptAsync(string name, Settings? other = null, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", name))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["SECONDSERVER_DATA"] = other?.DataDirectory ?? DataDirectory },
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in Ports)
+        {
+            start.Environment[key] = other?.Overrides.GetValueOrDefault(key) ?? value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(6));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>The process id supervisord reports for one program (0 when it is not running).</summary>
+    public async Task<int> PidOfAsync(string program)
+    {
+        var (_, output) = await RunAsync("supervisorctl", "-c", Path.Combine(DataDirectory, "supervisor", "supervisord.conf"), "pid", program);
+        return int.TryParse(output.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+    }
+
+    /// <summary>HAProxy's status of one web replica, read from its runtime API (UP, DOWN, DRAIN, MAINT...).</summary>
+    public async Task<string> BackendStatusAsync(string server)
+    {
+        var csv = await HaproxyAsync("show stat");
+        var row = csv.Split('\n').Select(l => l.Split(',')).FirstOrDefault(f => f.Length > 17 && f[0] == "be_web" && f[1] == server);
+        return row?[17] ?? "absent";
+    }
+
+    public async Task<string> HaproxyAsync(string command)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(DataDirectory, "haproxy", "admin.sock")));
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"));
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync();
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Another cluster's data folder and the ports it overrides.</summary>
+    public sealed record Settings(string DataDirectory, Dictionary<string, string> Overrides);
+}
+
+[CollectionDefinition("cluster")]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;

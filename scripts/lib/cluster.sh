@@ -1,0 +1,121 @@
+# The local cluster's settings, secrets and generated configuration, shared by scripts/up, scripts/down and
+# scripts/deploy. Sourced, never run. A second cluster (the cluster tests use one) is just another
+# SECONDSERVER_DATA folder with other ports: they are remembered in its cluster.env on first run.
+
+shopt -u patsub_replacement 2>/dev/null || true
+
+DATA="${SECONDSERVER_DATA:-$ROOT/.data}"
+SUPERVISOR_CONF="$DATA/supervisor/supervisord.conf"
+
+CLUSTER_SETTINGS=(LB_BIND LB_HTTP_PORT LB_HTTPS_PORT LB_STATS_PORT WEB1_PORT WEB2_PORT WORKER_PORT REDIS_PORT MYSQL_PORT S3_PORT)
+
+load_cluster_settings() {
+  mkdir -p "$DATA"
+  if [ -f "$DATA/cluster.env" ]; then
+    # shellcheck disable=SC1091
+    source "$DATA/cluster.env"
+  fi
+  LB_BIND="${LB_BIND:-0.0.0.0}"
+  LB_HTTP_PORT="${LB_HTTP_PORT:-8080}"
+  LB_HTTPS_PORT="${LB_HTTPS_PORT:-8443}"
+  LB_STATS_PORT="${LB_STATS_PORT:-8404}"
+  WEB1_PORT="${WEB1_PORT:-5101}"
+  WEB2_PORT="${WEB2_PORT:-5102}"
+  WORKER_PORT="${WORKER_PORT:-5201}"
+  REDIS_PORT="${REDIS_PORT:-6380}"
+  MYSQL_PORT="${MYSQL_PORT:-3307}"
+  S3_PORT="${S3_PORT:-9000}"
+  if [ ! -f "$DATA/cluster.env" ]; then
+    local name
+    for name in "${CLUSTER_SETTINGS[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done >"$DATA/cluster.env"
+  fi
+}
+
+# load_secrets: created once on first run, kept under the data folder (git-ignored), readable by the owner only.
+load_secrets() {
+  if [ ! -f "$DATA/secrets.env" ]; then
+    umask 077
+    {
+      printf 'REDIS_PASSWORD=%s\n' "$(random_secret)"
+      printf 'MYSQL_APP_PASSWORD=%s\n' "$(random_secret)"
+      printf 'S3_ACCESS_KEY=%s\n' "ss$(random_secret | head -c 14)"
+      printf 'S3_SECRET_KEY=%s\n' "$(random_secret)"
+    } >"$DATA/secrets.env.tmp"
+    mv "$DATA/secrets.env.tmp" "$DATA/secrets.env"
+    umask 022
+  fi
+  # shellcheck disable=SC1091
+  source "$DATA/secrets.env"
+}
+
+app_environment() {
+  printf '%s' \
+    "ConnectionStrings__redis=\"127.0.0.1:$REDIS_PORT,password=$REDIS_PASSWORD\"," \
+    "ConnectionStrings__appdb=\"Server=127.0.0.1;Port=$MYSQL_PORT;User ID=app;Password=$MYSQL_APP_PASSWORD;Database=appdb;SslMode=None\"," \
+    "ConnectionStrings__uploads=\"Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY\"," \
+    "Admin__Emails__0=\"admin@example.com\",ASPNETCORE_ENVIRONMENT=\"Production\",DOTNET_CLI_TELEMETRY_OPTOUT=\"1\",DOTNET_NOLOGO=\"1\""
+}
+
+# render TEMPLATE OUTPUT: fills in every @NAME@ of the template.
+render() {
+  local content
+  content="$(<"$1")"
+  local -A values=(
+    [DATA]="$DATA" [LB_BIND]="$LB_BIND" [LB_HTTP_PORT]="$LB_HTTP_PORT" [LB_HTTPS_PORT]="$LB_HTTPS_PORT"
+    [LB_STATS_PORT]="$LB_STATS_PORT" [WEB1_PORT]="$WEB1_PORT" [WEB2_PORT]="$WEB2_PORT" [WORKER_PORT]="$WORKER_PORT"
+    [DOTNET]="$(command -v dotnet)" [HAPROXY]="$(command -v haproxy || echo /usr/sbin/haproxy)"
+    [REDIS_COMMAND]="$(redis_command "$REDIS_PORT" "$REDIS_PASSWORD" "$DATA/redis")"
+    [MARIADB_COMMAND]="$(mariadb_command "$MYSQL_PORT" "$DATA/mysql")"
+    [S3_COMMAND]="$(s3_command "$S3_PORT" "$DATA/s3" "$S3_ACCESS_KEY" "$S3_SECRET_KEY")"
+    [APP_ENVIRONMENT]="$(app_environment)"
+  )
+  local key
+  for key in "${!values[@]}"; do content="${content//@$key@/${values[$key]}}"; done
+  umask 077
+  printf '%s\n' "$content" >"$2.tmp" && mv "$2.tmp" "$2"
+  umask 022
+}
+
+supervisor_running() {
+  [ -S "$DATA/supervisor/supervisor.sock" ] && supervisorctl -c "$SUPERVISOR_CONF" pid >/dev/null 2>&1
+}
+
+supervisor() {
+  supervisorctl -c "$SUPERVISOR_CONF" "$@"
+}
+
+haproxy_command() {
+  echo "$1" | socat -t 5 stdio "unix-connect:$DATA/haproxy/admin.sock"
+}
+
+# backend_status SERVER: HAProxy's view of one replica (UP, DOWN, DRAIN, MAINT, ...).
+backend_status() {
+  haproxy_command "show stat" 2>/dev/null | awk -F, -v s="$1" '$1 == "be_web" && $2 == s { print $18 }'
+}
+
+both_replicas_up() {
+  [ "$(backend_status web-1)" = "UP" ] && [ "$(backend_status web-2)" = "UP" ]
+}
+
+# provision_database: the app's database and its user, idempotent so a half-finished first run repairs itself.
+provision_database() {
+  mariadb_sql "$DATA/mysql" "
+    CREATE DATABASE IF NOT EXISTS appdb CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY '$MYSQL_APP_PASSWORD';
+    ALTER USER 'app'@'127.0.0.1' IDENTIFIED BY '$MYSQL_APP_PASSWORD';
+    GRANT ALL PRIVILEGES ON appdb.* TO 'app'@'127.0.0.1';
+    DELETE FROM mysql.global_priv WHERE User = '';
+    FLUSH PRIVILEGES;"
+}
+
+print_urls() {
+  cat <<URLS
+SecondServer is up.
+  balancer      http://127.0.0.1:$LB_HTTP_PORT   https://127.0.0.1:$LB_HTTPS_PORT (self-signed)
+  stats         http://127.0.0.1:$LB_STATS_PORT (loopback only)
+  web-1, web-2  http://127.0.0.1:$WEB1_PORT   http://127.0.0.1:$WEB2_PORT (private)
+  worker-1      http://127.0.0.1:$WORKER_PORT/health/ready (private)
+  logs          $DATA/logs/
+  stop          scripts/down
+URLS
+}
