@@ -14,6 +14,7 @@ internal static class InfrastructureRegistration
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabase(builder.Configuration);
+        builder.Services.AddMigrations(typeof(InfrastructureRegistration).Assembly);
         builder.Services.AddRedis(builder.Configuration);
         builder.Services.AddStorage(builder.Configuration);
         return builder;

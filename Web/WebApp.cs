@@ -1,3 +1,4 @@
+using SecondServer.Application;
 using SecondServer.Infrastructure;
 
 namespace SecondServer.Web;
@@ -16,6 +17,7 @@ internal static class WebApp
 
         builder.AddServiceDefaults();
         builder.AddInfrastructure();
+        builder.AddApplication();
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();

@@ -1,3 +1,4 @@
+using SecondServer.Application;
 using SecondServer.Infrastructure;
 
 namespace SecondServer.Worker;
@@ -19,6 +20,7 @@ internal static class WorkerApp
 
         builder.AddServiceDefaults();
         builder.AddInfrastructure();
+        builder.AddApplication();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -11,19 +11,21 @@ namespace SecondServer.Tests.Support;
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string> Ports = new()
+    // Test-only ports, shifted by SECONDSERVER_TEST_PORT_OFFSET like the rest of the suite's servers.
+    private static readonly Dictionary<string, string> Ports = new Dictionary<string, int>
     {
-        ["LB_BIND"] = "0.0.0.0",
-        ["LB_HTTP_PORT"] = "18080",
-        ["LB_HTTPS_PORT"] = "18443",
-        ["LB_STATS_PORT"] = "18404",
-        ["WEB1_PORT"] = "15101",
-        ["WEB2_PORT"] = "15102",
-        ["WORKER_PORT"] = "15201",
-        ["REDIS_PORT"] = "16390",
-        ["MYSQL_PORT"] = "13317",
-        ["S3_PORT"] = "19010",
-    };
+        ["LB_HTTP_PORT"] = 18080,
+        ["LB_HTTPS_PORT"] = 18443,
+        ["LB_STATS_PORT"] = 18404,
+        ["WEB1_PORT"] = 15101,
+        ["WEB2_PORT"] = 15102,
+        ["WORKER_PORT"] = 15201,
+        ["REDIS_PORT"] = 16390,
+        ["MYSQL_PORT"] = 13317,
+        ["S3_PORT"] = 19010,
+    }.ToDictionary(p => p.Key, p => (p.Value + PortOffset).ToString(CultureInfo.InvariantCulture));
+
+    private static int PortOffset => int.TryParse(Environment.GetEnvironmentVariable("SECONDSERVER_TEST_PORT_OFFSET"), CultureInfo.InvariantCulture, out var offset) ? offset : 0;
 
     public string DataDirectory { get; } = Path.Combine(TestEnvironment.RepositoryRoot, ".data", "cluster-test");
 
@@ -71,6 +73,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
+        start.Environment["LB_BIND"] = "0.0.0.0";
         foreach (var (key, value) in Ports)
         {
             start.Environment[key] = other?.Overrides.GetValueOrDefault(key) ?? value;

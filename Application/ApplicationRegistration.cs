@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SecondServer.Infrastructure.Data;
+
+namespace SecondServer.Application;
+
+/// <summary>The features both hosts share: their services, job handlers, schedules and schema.</summary>
+internal static class ApplicationRegistration
+{
+    public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
+        return builder;
+    }
+}
