@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Redis;
+using SecondServer.Infrastructure.Sessions;
 using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Infrastructure;
@@ -17,6 +18,8 @@ internal static class InfrastructureRegistration
         builder.Services.AddMigrations(typeof(InfrastructureRegistration).Assembly);
         builder.Services.AddRedis(builder.Configuration);
         builder.Services.AddStorage(builder.Configuration);
+        builder.Services.AddSharedSessions(builder.Configuration);
+        builder.Services.AddSingleton<DependencyFailures>();
         return builder;
     }
 }
