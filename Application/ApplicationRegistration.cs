@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Application.Accounts;
+using SecondServer.Application.Profiles;
 using SecondServer.Infrastructure.Data;
 
 namespace SecondServer.Application;
@@ -12,6 +13,7 @@ internal static class ApplicationRegistration
     {
         builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
         builder.Services.AddAccounts(builder.Configuration);
+        builder.Services.AddProfiles(builder.Configuration);
         return builder;
     }
 }

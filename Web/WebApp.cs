@@ -2,6 +2,7 @@ using SecondServer.Application;
 using SecondServer.Infrastructure;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Errors;
+using SecondServer.Web.Profiles;
 
 namespace SecondServer.Web;
 
@@ -31,6 +32,7 @@ internal static class WebApp
         app.UseCsrfProtection();
         app.MapDefaultEndpoints();
         app.MapAccountEndpoints();
+        app.MapProfilePictureEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
         return app;
     }
