@@ -2,6 +2,7 @@ using SecondServer.Application;
 using SecondServer.Infrastructure;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Errors;
+using SecondServer.Web.Pages;
 using SecondServer.Web.Profiles;
 
 namespace SecondServer.Web;
@@ -23,17 +24,21 @@ internal static class WebApp
         builder.AddApplication();
         builder.Services.AddProblemResponses();
         builder.Services.AddSessionAuthentication(builder.Configuration);
+        builder.Services.AddPages();
 
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseExceptionHandler("/error");
+        app.UseStaticFiles();
+        app.UsePages();
+        // After the error and status pages, so that re-executing them routes afresh.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseCsrfProtection();
         app.MapDefaultEndpoints();
         app.MapAccountEndpoints();
         app.MapProfilePictureEndpoints();
-        app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
+        app.MapRazorPages();
         return app;
     }
 }

@@ -12,6 +12,15 @@ internal sealed class ProblemResponses(DependencyFailures dependencies, IProblem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // The handler runs with the request re-pointed at the error page; what the client asked for is kept here.
+        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? httpContext.Request.Path.Value ?? "";
+        if (SecondServer.Web.Pages.PagesRegistration.IsPagePath(path))
+        {
+            // Pages get the HTML error page (/error) instead, with the same request id.
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, path);
+            return false;
+        }
+
         var problem = exception switch
         {
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request is malformed.", Detail = bad.Message },
