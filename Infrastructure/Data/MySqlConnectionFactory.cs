@@ -141,8 +141,10 @@ internal sealed class MySqlConnectionFactory : IDbConnectionFactory
             await Task.Run(inner.Open, CancellationToken.None);
         }
 
+        // The driver turns IsolationLevel.Unspecified (what BeginTransactionAsync() passes) into invalid SQL; unspecified
+        // means the server's default, which its parameterless overload keeps.
         protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
-            new DriverTransaction(this, inner.BeginTransaction(isolationLevel));
+            new DriverTransaction(this, isolationLevel == IsolationLevel.Unspecified ? inner.BeginTransaction() : inner.BeginTransaction(isolationLevel));
 
         protected override async ValueTask<DbTransaction> BeginDbTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken)
         {
