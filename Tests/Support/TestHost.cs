@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Web;
 using SecondServer.Worker;
 
@@ -36,16 +37,18 @@ internal sealed class TestHost : IAsyncDisposable
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
-    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings) =>
-        StartAsync(instanceId, settings, WebApp.Build);
+    /// <summary>A Web host; <paramref name="services"/> adds test-only registrations (job types the test observes, say).</summary>
+    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
+        StartAsync(instanceId, settings, services, WebApp.Build);
 
-    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings) =>
-        StartAsync(instanceId, settings, WorkerApp.Build);
+    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
+        StartAsync(instanceId, settings, services, WorkerApp.Build);
 
-    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build)
+    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Action<IServiceCollection>? services, Func<string[], Action<WebApplicationBuilder>, WebApplication> build)
     {
         var app = build([], builder =>
         {
+            services?.Invoke(builder.Services);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Configuration.AddInMemoryCollection([new("App:InstanceId", instanceId)]);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
