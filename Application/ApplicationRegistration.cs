@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Application.Diagnostics;
+using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data;
 
 namespace SecondServer.Application;
@@ -11,6 +12,7 @@ internal static class ApplicationRegistration
     public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
+        builder.Services.AddReports();
         builder.Services.AddDiagnostics();
         return builder;
     }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Tests.Support;
@@ -134,6 +136,8 @@ public sealed class QueueWorkerTests : IAsyncLifetime
 
         await redis.KillAsync();
         await Assert.ThrowsAsync<QueueUnavailableException>(() => DispatchAsync(worker, new RecordedJob("during-outage")));
+        await Assert.ThrowsAsync<QueueUnavailableException>(() => worker.Services.GetRequiredService<ReportService>().RequestAsync(null, Ct));
+        Assert.Equal(0, await ScalarAsync<int>("SELECT COUNT(*) FROM reports"));
 
         await redis.StartAsync();
         var after = await Eventually.WaitAsync(
@@ -165,6 +169,12 @@ public sealed class QueueWorkerTests : IAsyncLifetime
 
     private static async Task<string> DispatchAsync(TestHost host, RecordedJob job) =>
         (await host.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job, null, Ct)).JobId;
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = await _database.Connections.OpenAsync(Ct);
+        return (await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, cancellationToken: Ct)))!;
+    }
 
     /// <summary>What the test job's handler saw, shared with the test through DI.</summary>
     internal sealed class Recorder
