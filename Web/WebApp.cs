@@ -1,5 +1,7 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Web.Admin;
+using SecondServer.Web.Reports;
 
 namespace SecondServer.Web;
 
@@ -24,6 +26,8 @@ internal static class WebApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapDefaultEndpoints();
+        app.MapReportEndpoints();
+        app.MapQueueAdminEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
         return app;
     }
