@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SecondServer.Application.Accounts;
 using SecondServer.Application.Diagnostics;
 using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data;
@@ -12,6 +13,7 @@ internal static class ApplicationRegistration
     public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
+        builder.Services.AddAccounts(builder.Configuration);
         builder.Services.AddReports();
         builder.Services.AddDiagnostics();
         return builder;

@@ -1,6 +1,8 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
+using SecondServer.Web.Errors;
 using SecondServer.Web.Reports;
 
 namespace SecondServer.Web;
@@ -20,12 +22,17 @@ internal static class WebApp
         builder.AddServiceDefaults();
         builder.AddInfrastructure();
         builder.AddApplication();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemResponses();
+        builder.Services.AddSessionAuthentication(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseCsrfProtection();
         app.MapDefaultEndpoints();
+        app.MapAccountEndpoints();
         app.MapReportEndpoints();
         app.MapQueueAdminEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));

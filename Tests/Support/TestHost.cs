@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Web;
 using SecondServer.Worker;
 
@@ -37,27 +36,36 @@ internal sealed class TestHost : IAsyncDisposable
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
-    /// <summary>A Web host; <paramref name="services"/> adds test-only registrations (job types the test observes, say).</summary>
-    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
-        StartAsync(instanceId, settings, services, WebApp.Build);
+    /// <summary>Starts a Web host; <paramref name="configure"/> runs after the test settings, e.g. to register a <see cref="ManualTimeProvider"/>.</summary>
+    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
+        StartAsync(instanceId, settings, WebApp.Build, configure);
 
-    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<IServiceCollection>? services = null) =>
-        StartAsync(instanceId, settings, services, WorkerApp.Build);
+    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
+        StartAsync(instanceId, settings, WorkerApp.Build, configure);
 
-    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Action<IServiceCollection>? services, Func<string[], Action<WebApplicationBuilder>, WebApplication> build)
+    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build, Action<WebApplicationBuilder>? configure)
     {
         var app = build([], builder =>
         {
-            services?.Invoke(builder.Services);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Configuration.AddInMemoryCollection([new("App:InstanceId", instanceId)]);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            configure?.Invoke(builder);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestHost(app, new Uri(app.Urls.First()));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200: migrations applied, key ring in place, every dependency reachable.</summary>
+    public Task WaitUntilReadyAsync() => Eventually.WaitAsync(
+        async () =>
+        {
+            using var response = await Client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
+            return response.StatusCode;
+        },
+        status => status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"{Address} to be ready");
 
     public async ValueTask DisposeAsync()
     {

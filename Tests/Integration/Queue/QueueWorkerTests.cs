@@ -160,7 +160,7 @@ public sealed class QueueWorkerTests : IAsyncLifetime
 
     private async Task<TestHost> StartWorkerAsync(string instanceId)
     {
-        var worker = await TestHost.StartWorkerAsync(instanceId, _settings, services => services
+        var worker = await TestHost.StartWorkerAsync(instanceId, _settings, builder => builder.Services
             .AddSingleton(_recorder)
             .AddJob<RecordedJob, RecordedJob.Handler>(job => job.MaxAttempts = 3));
         await worker.Services.GetRequiredService<MigrationState>().WhenAppliedAsync(Ct);
