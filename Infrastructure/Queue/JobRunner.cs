@@ -166,7 +166,7 @@ internal sealed class JobRunner(
                 return await FailAsync(lease, envelope.Type, error.ToString(), (registration, job, context));
             }
 
-            var retryAt = time.GetUtcNow() + Backoff.Delay(context.Attempt, registration.Settings.RetryDelay ?? _options.RetryDelay, _options.MaxRetryDelay, Random.Shared);
+            var retryAt = time.GetUtcNow() + RetryBackoff.Delay(context.Attempt, registration.Settings.RetryDelay ?? _options.RetryDelay, _options.MaxRetryDelay, Random.Shared);
             QueueTelemetry.Retried.Add(1, QueueTelemetry.Tags(context.Queue, envelope.Type));
             logger.LogWarning(error, "Job {JobId} ({JobType}) failed on attempt {Attempt} of {MaxAttempts}; next attempt at {RetryAt:O}",
                 context.JobId, envelope.Type, context.Attempt, context.MaxAttempts, retryAt);
@@ -188,7 +188,7 @@ internal sealed class JobRunner(
         }
         catch (Exception ex)
         {
-            var retryAt = time.GetUtcNow() + Backoff.Delay(1, _options.RetryDelay, _options.MaxRetryDelay, Random.Shared);
+            var retryAt = time.GetUtcNow() + RetryBackoff.Delay(1, _options.RetryDelay, _options.MaxRetryDelay, Random.Shared);
             logger.LogError(ex, "Job {JobId} ({JobType}) failed for good but could not be recorded in failed_jobs; it stays queued and is tried again at {RetryAt:O}. Reason: {Reason}",
                 reservation.JobId, type, retryAt, reason);
             return new JobOutcome(OutcomeKind.Retry, retryAt, RefundAttempt: true);

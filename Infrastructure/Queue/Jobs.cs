@@ -83,5 +83,8 @@ internal sealed record DispatchOptions
 /// <param name="Enqueued">False when a unique job was already queued and nothing new was added.</param>
 internal sealed record DispatchResult(string JobId, bool Enqueued);
 
-/// <summary>The queue's store (Redis) could not be reached: nothing was enqueued. HTTP endpoints answer 503.</summary>
+/// <summary>
+/// The queue's store (Redis) could not be reached: nothing was enqueued. It wraps the Redis client's exception, by
+/// which the Web host's dependency-failure mapping answers 503 problem+json.
+/// </summary>
 internal sealed class QueueUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Data.Migrations;
+using SecondServer.Infrastructure.Resilience;
 
 namespace SecondServer.Infrastructure.Queue;
 
@@ -124,8 +125,9 @@ internal sealed class QueueWorker(
     private async Task FetchAsync()
     {
         var stop = _stopTaking.Token;
-        var idle = MinimumIdleWait;
-        var outage = TimeSpan.Zero;
+        var idle = new Backoff(time, TimeSpan.FromTicks(Math.Min(MinimumIdleWait.Ticks, _options.PollInterval.Ticks)), _options.PollInterval);
+        var outage = new Backoff(time, TimeSpan.FromMilliseconds(100), MaximumOutageWait);
+        var unreachable = false;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -141,19 +143,21 @@ internal sealed class QueueWorker(
                 try
                 {
                     reserved = await ReserveAsync(wanted);
-                    if (outage > TimeSpan.Zero)
-                    {
-                        logger.LogInformation("The job queue is reachable again; consuming resumes");
-                        outage = TimeSpan.Zero;
-                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     _slots.Release(wanted);
-                    outage = outage == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(outage.Ticks * 2, MaximumOutageWait.Ticks));
-                    logger.LogWarning(ex is QueueUnavailableException ? null : ex, "Could not reserve jobs: {Error}; trying again in {Delay}", ex.Message, outage);
-                    await Task.Delay(outage, time, stop);
+                    logger.LogWarning(ex is QueueUnavailableException ? null : ex, "Could not reserve jobs: {Error}; trying again in {Delay}", ex.Message, outage.Next);
+                    unreachable = true;
+                    await outage.WaitAsync(stop);
                     continue;
+                }
+
+                if (unreachable)
+                {
+                    logger.LogInformation("The job queue is reachable again; consuming resumes");
+                    unreachable = false;
+                    outage.Reset();
                 }
 
                 if (reserved.Count < wanted)
@@ -170,12 +174,11 @@ internal sealed class QueueWorker(
 
                 if (reserved.Count == 0)
                 {
-                    await Task.Delay(idle, time, stop);
-                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _options.PollInterval.Ticks));
+                    await idle.WaitAsync(stop);
                 }
                 else
                 {
-                    idle = MinimumIdleWait;
+                    idle.Reset();
                 }
             }
         }
@@ -304,7 +307,7 @@ internal sealed class QueueWorker(
     private async Task AcknowledgeAsync(string name, Lease[] leases)
     {
         var giveUpAt = time.GetUtcNow() + _options.VisibilityTimeout;
-        var delay = TimeSpan.FromMilliseconds(50);
+        var retry = new Backoff(time, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1));
         while (true)
         {
             try
@@ -314,14 +317,13 @@ internal sealed class QueueWorker(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                if (time.GetUtcNow() + delay > giveUpAt)
+                if (time.GetUtcNow() + retry.Next > giveUpAt)
                 {
                     logger.LogWarning("Could not acknowledge {Count} finished jobs: {Error}; they will be delivered again", leases.Length, ex.Message);
                     break;
                 }
 
-                await Task.Delay(delay, time);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                await retry.WaitAsync(CancellationToken.None);
             }
         }
 

@@ -286,7 +286,7 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         {
             return await command(await redis.GetDatabaseAsync(cancellationToken));
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException
             || (ex is RedisServerException && (ex.Message.StartsWith("LOADING", StringComparison.Ordinal) || ex.Message.StartsWith("NOAUTH", StringComparison.Ordinal))))
         {
             throw new QueueUnavailableException($"The job queue in Redis at {redis.Endpoint} is unavailable: {ex.Message}", ex);

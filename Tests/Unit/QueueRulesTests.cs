@@ -16,7 +16,7 @@ public sealed class QueueRulesTests
     {
         var random = new Random(7);
         var delays = Enumerable.Range(0, 200)
-            .Select(_ => Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), random).TotalMilliseconds)
+            .Select(_ => RetryBackoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), random).TotalMilliseconds)
             .ToList();
 
         Assert.All(delays, d => Assert.InRange(d, minimumMs, maximumMs));

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Web.Accounts;
-using SecondServer.Web.Queue;
 
 namespace SecondServer.Web.Admin;
 
@@ -10,9 +9,7 @@ internal static class QueueAdminEndpoints
 {
     public static IEndpointRouteBuilder MapQueueAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var admin = endpoints.MapGroup("/api/admin/queue")
-            .RequireAuthorization(AuthorizationPolicies.Admin)
-            .AddEndpointFilter<QueueUnavailableFilter>();
+        var admin = endpoints.MapGroup("/api/admin/queue").RequireAuthorization(AuthorizationPolicies.Admin);
 
         admin.MapGet("/", async (QueueAdminService queue, CancellationToken cancellationToken) =>
             Results.Ok(await queue.GetOverviewAsync(cancellationToken)));

@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using SecondServer.Application.Reports;
 using SecondServer.Web.Accounts;
-using SecondServer.Web.Queue;
 
 namespace SecondServer.Web.Reports;
 
@@ -12,13 +10,12 @@ internal static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var reports = endpoints.MapGroup("/api/reports")
-            .RequireAuthorization(AuthorizationPolicies.Admin)
-            .AddEndpointFilter<QueueUnavailableFilter>();
+        // A Redis outage (QueueUnavailableException) answers 503 problem+json through the app's exception handler.
+        var reports = endpoints.MapGroup("/api/reports").RequireAuthorization(AuthorizationPolicies.Admin);
 
         reports.MapPost("/", async (ReportService service, ClaimsPrincipal user, CancellationToken cancellationToken) =>
         {
-            var id = await service.RequestAsync(AccountIdOf(user), cancellationToken);
+            var id = await service.RequestAsync(user.AccountId(), cancellationToken);
             return Results.Accepted($"/api/reports/{id}", new { id });
         });
 
@@ -28,9 +25,6 @@ internal static class ReportEndpoints
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such report"));
         return endpoints;
     }
-
-    private static long? AccountIdOf(ClaimsPrincipal user) =>
-        long.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     private sealed record ReportResponse(
         Guid Id,

@@ -89,8 +89,8 @@ public sealed class ReportTests : IAsyncLifetime
         await using var connection = await _database.Connections.OpenAsync(Ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO accounts (email, email_normalized, display_name, password_hash, security_stamp, created_at, updated_at)
-            VALUES (@email, @email, @displayName, 'x', 'stamp', @createdAt, @createdAt)
+            INSERT INTO accounts (email, email_normalized, display_name, password_hash, created_at, updated_at)
+            VALUES (@email, @email, @displayName, 'x', @createdAt, @createdAt)
             """,
             new { email, displayName, createdAt }, cancellationToken: Ct));
     }

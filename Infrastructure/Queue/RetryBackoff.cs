@@ -1,7 +1,7 @@
 namespace SecondServer.Infrastructure.Queue;
 
-/// <summary>When a failed attempt runs again.</summary>
-internal static class Backoff
+/// <summary>When a failed attempt runs again (waits for a dependency to return use Resilience.Backoff).</summary>
+internal static class RetryBackoff
 {
     /// <summary>
     /// Exponential with "equal jitter": attempt n waits between half and all of min(max, base × 2^(n-1)). The floor
