@@ -76,7 +76,7 @@ internal readonly record struct JobOutcome(OutcomeKind Kind, DateTimeOffset? Ret
 /// what happens to it. Unreadable envelopes and unknown types fail at once (no attempt can fix them); a job that
 /// cannot be recorded in failed_jobs (MySQL down) is kept and tried again, never dropped.
 /// </summary>
-internal sealed class JobRunner(
+internal sealed partial class JobRunner(
     JobRegistry registry,
     FailedJobStore failedJobs,
     IServiceScopeFactory scopes,
@@ -140,7 +140,7 @@ internal sealed class JobRunner(
             await using var scope = scopes.CreateAsyncScope();
             await registration.HandleAsync(scope.ServiceProvider, job, context, running.Token);
             QueueTelemetry.Processed.Add(1, QueueTelemetry.Tags(context.Queue, envelope.Type));
-            logger.LogDebug("Job {JobId} ({JobType}) succeeded on attempt {Attempt}", context.JobId, envelope.Type, context.Attempt);
+            LogSucceeded(logger, context.JobId, envelope.Type, context.Attempt);
             return new JobOutcome(OutcomeKind.Succeeded);
         }
         catch (Exception ex)
@@ -211,4 +211,8 @@ internal sealed class JobRunner(
 
         return new JobOutcome(OutcomeKind.Failed);
     }
+
+    // Once per job: generated, so a disabled level costs no boxing or argument array.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} ({JobType}) succeeded on attempt {Attempt}")]
+    private static partial void LogSucceeded(ILogger logger, string jobId, string jobType, int attempt);
 }

@@ -327,10 +327,7 @@ internal sealed class QueueWorker(
             }
         }
 
-        foreach (var lease in leases)
-        {
-            Finish(lease);
-        }
+        Finish(leases);
     }
 
     private async Task HeartbeatAsync()
@@ -392,10 +389,7 @@ internal sealed class QueueWorker(
             }
         }
 
-        foreach (var lease in leases)
-        {
-            Finish(lease);
-        }
+        Finish(leases);
     }
 
     private void LogRefused(IReadOnlyList<string> refused, string what)
@@ -408,11 +402,15 @@ internal sealed class QueueWorker(
     }
 
     /// <summary>Stops renewing the reservation and frees its slot; idempotent.</summary>
-    private void Finish(Lease lease)
+    private void Finish(Lease lease) => Finish([lease]);
+
+    // Slots are freed in one step, so the fetcher wakes once and reserves one full batch, not one job per wake-up.
+    private void Finish(IReadOnlyList<Lease> leases)
     {
-        if (_held.TryRemove(lease.Reservation.Member, out _))
+        var freed = leases.Count(lease => _held.TryRemove(lease.Reservation.Member, out _));
+        if (freed > 0)
         {
-            _slots.Release();
+            _slots.Release(freed);
         }
     }
 

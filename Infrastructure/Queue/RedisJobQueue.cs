@@ -36,7 +36,8 @@ internal sealed record UniqueLock(string Key, TimeSpan Ttl);
 /// in second S, <c>queues</c> every queue ever used (SET), <c>unique-jobs:TYPE:ID</c> uniqueness locks.
 /// Every key reaches the scripts through KEYS, so the key prefix applies to all of them. Times are the caller's
 /// clock in Unix milliseconds: servers must keep their clocks in sync (NTP), far within the visibility timeout.</para>
-/// <para>A single Redis (or a primary with replicas) is assumed; on Redis Cluster these keys would need hash tags.</para>
+/// <para>Needs Redis 6.2 or later (LPOP with a count, ZMSCORE). A single Redis (or a primary with replicas) is
+/// assumed; on Redis Cluster these keys would need hash tags.</para>
 /// </remarks>
 internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 {
@@ -64,7 +65,8 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     // KEYS: pending, reserved, delayed, jobs, attempts. ARGV: now, deadline, count, token prefix, migrate limit.
     // Due delayed jobs and expired reservations go to the tail first (as in Laravel), then up to count ids are
-    // reserved; an id whose envelope is gone (deleted meanwhile) is dropped.
+    // reserved; an id whose envelope is gone (deleted meanwhile) is dropped. Each step is one command for the
+    // whole batch, so a reservation costs Redis about the same for one job as for hundreds.
     private const string ReserveScript = """
         local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, ARGV[5])
         if #due > 0 then
@@ -79,42 +81,60 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         end
         local ids = redis.call('LPOP', KEYS[1], ARGV[3])
         if not ids then return {} end
-        local out = {}
+        local envelopes = redis.call('HMGET', KEYS[4], unpack(ids))
+        local attempts = redis.call('HMGET', KEYS[5], unpack(ids))
+        local out, counts, deadlines, gone = {}, {}, {}, {}
         for i = 1, #ids do
-          local envelope = redis.call('HGET', KEYS[4], ids[i])
-          if envelope then
+          if envelopes[i] then
             local member = ids[i] .. '|' .. ARGV[4] .. i
-            redis.call('ZADD', KEYS[2], ARGV[2], member)
+            local attempt = (tonumber(attempts[i]) or 0) + 1
+            counts[#counts + 1] = ids[i]
+            counts[#counts + 1] = attempt
+            deadlines[#deadlines + 1] = ARGV[2]
+            deadlines[#deadlines + 1] = member
             out[#out + 1] = member
-            out[#out + 1] = redis.call('HINCRBY', KEYS[5], ids[i], 1)
-            out[#out + 1] = envelope
+            out[#out + 1] = attempt
+            out[#out + 1] = envelopes[i]
           else
-            redis.call('HDEL', KEYS[5], ids[i])
+            gone[#gone + 1] = ids[i]
           end
         end
+        if #counts > 0 then
+          redis.call('HSET', KEYS[5], unpack(counts))
+          redis.call('ZADD', KEYS[2], unpack(deadlines))
+        end
+        if #gone > 0 then redis.call('HDEL', KEYS[5], unpack(gone)) end
         return out
         """;
 
     // KEYS: reserved, jobs, attempts, counter, unique locks... ARGV: count it (1/0), counter ttl, then pairs of
     // member and the index of its unique lock in KEYS (0: none). Returns the members that were not ours any more.
     private const string CompleteScript = """
-        local done = 0
-        local refused = {}
+        local members, locks = {}, {}
         for i = 3, #ARGV, 2 do
-          if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
-            local id = string.match(ARGV[i], '^[^|]+')
-            redis.call('HDEL', KEYS[2], id)
-            redis.call('HDEL', KEYS[3], id)
-            local lock = tonumber(ARGV[i + 1])
-            if lock > 0 and redis.call('GET', KEYS[lock]) == id then redis.call('DEL', KEYS[lock]) end
-            done = done + 1
+          members[#members + 1] = ARGV[i]
+          locks[#locks + 1] = tonumber(ARGV[i + 1])
+        end
+        local deadlines = redis.call('ZMSCORE', KEYS[1], unpack(members))
+        local mine, ids, refused = {}, {}, {}
+        for i = 1, #members do
+          if deadlines[i] then
+            local id = string.match(members[i], '^[^|]+')
+            mine[#mine + 1] = members[i]
+            ids[#ids + 1] = id
+            if locks[i] > 0 and redis.call('GET', KEYS[locks[i]]) == id then redis.call('DEL', KEYS[locks[i]]) end
           else
-            refused[#refused + 1] = ARGV[i]
+            refused[#refused + 1] = members[i]
           end
         end
-        if done > 0 and ARGV[1] == '1' then
-          redis.call('INCRBY', KEYS[4], done)
-          redis.call('EXPIRE', KEYS[4], ARGV[2])
+        if #mine > 0 then
+          redis.call('ZREM', KEYS[1], unpack(mine))
+          redis.call('HDEL', KEYS[2], unpack(ids))
+          redis.call('HDEL', KEYS[3], unpack(ids))
+          if ARGV[1] == '1' then
+            redis.call('INCRBY', KEYS[4], #mine)
+            redis.call('EXPIRE', KEYS[4], ARGV[2])
+          end
         end
         return refused
         """;
