@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using MySql.Data.MySqlClient;
+using SecondServer.Application.Diagnostics;
 using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Queue;
@@ -156,6 +158,31 @@ public sealed class QueueWorkerTests : IAsyncLifetime
         await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(after!)), done => done, TimeSpan.FromSeconds(20), "the worker to resume");
     }
 
+    [Fact]
+    public async Task A_job_whose_database_is_down_is_kept_not_lost_and_runs_once_MySQL_is_back()
+    {
+        var direct = new MySqlConnectionStringBuilder(_database.ConnectionString);
+        await using var gate = TcpGate.OpenTo(direct.Server, (int)direct.Port);
+        _settings["ConnectionStrings:appdb"] = new MySqlConnectionStringBuilder(_database.ConnectionString) { Port = (uint)gate.Port }.ConnectionString;
+        // One attempt: the first failure is already final, and recording it in failed_jobs needs MySQL too.
+        _settings["Queue:MaxAttempts"] = "1";
+        await using var worker = await StartWorkerAsync("worker-mysql-down");
+        var queue = worker.Services.GetRequiredService<RedisJobQueue>();
+
+        gate.Close();
+        var job = (await worker.Services.GetRequiredService<JobDispatcher>().DispatchAsync(new QueueProbeJob("mysql-down", 0), null, Ct)).JobId;
+        await Eventually.WaitAsync(() => queue.CountAsync(QueueOptions.DefaultQueue, Ct), c => c.Delayed == 1, TimeSpan.FromSeconds(20), "the failed job to wait for another try");
+        gate.Open();
+
+        var attempts = await Eventually.WaitAsync(
+            () => QueryAsync<int>("SELECT attempt FROM queue_probe_runs WHERE job_id = @job AND finished_at IS NOT NULL", new { job }),
+            runs => runs.Count > 0, TimeSpan.FromSeconds(30), "the job to run once MySQL is back");
+
+        Assert.Equal([1], attempts);
+        Assert.Empty(await QueryAsync<string>("SELECT job_id FROM failed_jobs", null));
+        await Eventually.WaitAsync(() => queue.CountAsync(QueueOptions.DefaultQueue, Ct), c => c is { Pending: 0, Reserved: 0, Delayed: 0 }, TimeSpan.FromSeconds(10), "an empty queue");
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<TestHost> StartWorkerAsync(string instanceId)
@@ -174,6 +201,12 @@ public sealed class QueueWorkerTests : IAsyncLifetime
     {
         await using var connection = await _database.Connections.OpenAsync(Ct);
         return (await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, cancellationToken: Ct)))!;
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args)
+    {
+        await using var connection = await _database.Connections.OpenAsync(Ct);
+        return [.. await connection.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: Ct))];
     }
 
     /// <summary>What the test job's handler saw, shared with the test through DI.</summary>
