@@ -20,6 +20,11 @@ internal sealed class Lease(Reservation reservation)
 
     public bool IsLost => _lost;
 
+    /// <summary>Its outcome is on its way to Redis (ack or release), which removes the reservation itself.</summary>
+    public bool IsSettling { get; private set; }
+
+    public void MarkSettling() => IsSettling = true;
+
     /// <summary>The reservation expired and may be running elsewhere: cancel this run, its outcome no longer counts.</summary>
     public void MarkLost()
     {

@@ -246,6 +246,7 @@ internal sealed class QueueWorker(
         }
 
         var (member, name) = (lease.Reservation.Member, lease.Reservation.Queue);
+        lease.MarkSettling();
         switch (outcome.Kind)
         {
             case OutcomeKind.Succeeded:
@@ -364,7 +365,8 @@ internal sealed class QueueWorker(
 
         foreach (var member in lost)
         {
-            if (_held.TryGetValue(member, out var lease))
+            // A reservation being acknowledged or released right now is gone from Redis for that reason, not lost.
+            if (_held.TryGetValue(member, out var lease) && !lease.IsSettling)
             {
                 logger.LogWarning("Lost the reservation of job {JobId} (attempt {Attempt}): it expired before it was renewed and may run elsewhere; this run is cancelled and its outcome discarded",
                     lease.Reservation.JobId, lease.Reservation.Attempts);
@@ -376,6 +378,11 @@ internal sealed class QueueWorker(
 
     private async Task ReleaseAsync(IReadOnlyList<Lease> leases, bool refundAttempt)
     {
+        foreach (var lease in leases)
+        {
+            lease.MarkSettling();
+        }
+
         foreach (var group in leases.Where(l => !l.IsLost).GroupBy(l => l.Reservation.Queue, StringComparer.Ordinal))
         {
             try
