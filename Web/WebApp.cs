@@ -3,6 +3,7 @@ using SecondServer.Infrastructure;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
 using SecondServer.Web.Errors;
+using SecondServer.Web.Profiles;
 using SecondServer.Web.Reports;
 
 namespace SecondServer.Web;
@@ -33,6 +34,7 @@ internal static class WebApp
         app.UseCsrfProtection();
         app.MapDefaultEndpoints();
         app.MapAccountEndpoints();
+        app.MapProfilePictureEndpoints();
         app.MapReportEndpoints();
         app.MapQueueAdminEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));

@@ -66,6 +66,23 @@ public sealed class S3RoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Listing_pages_through_more_objects_than_one_page_holds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var storage = new ObjectStorage(_s3, Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System);
+        for (var i = 0; i < 3; i++)
+        {
+            await storage.PutAsync($"paged/{i}", new MemoryStream([(byte)i]), "application/octet-stream", null, ct);
+        }
+
+        var page = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = "paged/", MaxKeys = 2 }, ct);
+        var second = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = "paged/", MaxKeys = 2, ContinuationToken = page.NextContinuationToken }, ct);
+
+        Assert.True(page.IsTruncated);
+        Assert.Equal(["paged/0", "paged/1", "paged/2"], page.S3Objects.Concat(second.S3Objects).Select(o => o.Key));
+    }
+
+    [Fact]
     public async Task Anonymous_requests_are_refused()
     {
         using var http = new HttpClient();

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using SecondServer.Application.Accounts;
 using SecondServer.Infrastructure.Sessions;
+using SecondServer.Infrastructure.Storage;
+using SecondServer.Web.Profiles;
 
 namespace SecondServer.Web.Accounts;
 
@@ -46,7 +48,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<IResult> LoginAsync(LoginRequest request, HttpContext http, AccountService accounts, ProfileCache profiles,
-        IOptions<AdminOptions> admins, IOptions<SessionLifetimeOptions> sessions, TimeProvider time, CancellationToken ct)
+        IOptions<AdminOptions> admins, IOptions<SessionLifetimeOptions> sessions, TimeProvider time, ObjectStorage storage, CancellationToken ct)
     {
         var errors = Errors(
             ("email", string.IsNullOrWhiteSpace(request.Email) ? "Email is required." : request.Email.Length > AccountRules.MaxEmailLength ? "Email is too long." : null),
@@ -65,7 +67,7 @@ internal static class AccountEndpoints
             case LoginResult.Succeeded { Account: var account }:
                 await SignInAsync(http, account.Id, account.Email, admins, sessions, time);
                 var profile = await profiles.GetAsync(account.Id, ct);
-                return Results.Ok(ToResponse(profile!));
+                return Results.Ok(ToResponse(profile!, storage));
             default:
                 return Results.Problem(title: "Invalid email or password.", statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -100,7 +102,7 @@ internal static class AccountEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MeAsync(HttpContext http, ProfileCache profiles, CancellationToken ct)
+    private static async Task<IResult> MeAsync(HttpContext http, ProfileCache profiles, ObjectStorage storage, CancellationToken ct)
     {
         var profile = await profiles.GetAsync(http.User.AccountId(), ct);
         if (profile is null)
@@ -110,10 +112,10 @@ internal static class AccountEndpoints
         }
 
         Csrf.IssueToken(http);
-        return Results.Ok(ToResponse(profile));
+        return Results.Ok(ToResponse(profile, storage));
     }
 
-    private static async Task<IResult> UpdateProfileAsync(UpdateProfileRequest request, HttpContext http, AccountService accounts, ProfileCache profiles, CancellationToken ct)
+    private static async Task<IResult> UpdateProfileAsync(UpdateProfileRequest request, HttpContext http, AccountService accounts, ProfileCache profiles, ObjectStorage storage, CancellationToken ct)
     {
         if (AccountRules.DisplayNameError(request.DisplayName) is { } error)
         {
@@ -122,7 +124,7 @@ internal static class AccountEndpoints
 
         var accountId = http.User.AccountId();
         await accounts.UpdateDisplayNameAsync(accountId, request.DisplayName!, ct);
-        return Results.Ok(ToResponse((await profiles.GetAsync(accountId, ct))!));
+        return Results.Ok(ToResponse((await profiles.GetAsync(accountId, ct))!, storage));
     }
 
     private static async Task SignInAsync(HttpContext http, long accountId, string email, IOptions<AdminOptions> admins, IOptions<SessionLifetimeOptions> sessions, TimeProvider time)
@@ -148,8 +150,8 @@ internal static class AccountEndpoints
         Csrf.IssueToken(http);
     }
 
-    private static MeResponse ToResponse(Profile profile) =>
-        new(profile.Email, profile.DisplayName, profile.PictureKey is null ? null : "/api/profile/picture");
+    private static MeResponse ToResponse(Profile profile, ObjectStorage storage) =>
+        new(profile.Email, profile.DisplayName, ProfilePictureEndpoints.UrlFor(profile.PictureKey, storage));
 
     private static Dictionary<string, string[]> Errors(params (string Field, string? Error)[] checks) =>
         checks.Where(c => c.Error is not null).ToDictionary(c => c.Field, c => new[] { c.Error! });

@@ -23,7 +23,11 @@ internal sealed class ProblemResponses(DependencyFailures dependencies, IProblem
             },
             _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "An unexpected error occurred." },
         };
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        if (problem.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogWarning("{Title} {Method} {Path}: {Error}", problem.Title, httpContext.Request.Method, httpContext.Request.Path, exception.Message);
             httpContext.Response.Headers.RetryAfter = "5";
