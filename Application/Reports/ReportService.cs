@@ -1,7 +1,4 @@
-using Amazon.S3;
-using Amazon.S3.Model;
 using Dapper;
-using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Storage;
@@ -15,8 +12,7 @@ internal sealed record ReportStatus(Guid Id, string Status, Uri? DownloadUrl);
 internal sealed class ReportService(
     IDbConnectionFactory database,
     JobDispatcher dispatcher,
-    IAmazonS3 s3,
-    IOptions<StorageOptions> storage,
+    ObjectStorage storage,
     TimeProvider time)
 {
     /// <summary>Presigned download links live this long: enough to click, too short to pass around.</summary>
@@ -62,22 +58,9 @@ internal sealed class ReportService(
             return null;
         }
 
-        var url = report is { Status: "done", ObjectKey: { } key } ? await PresignAsync(key) : null;
+        // Reports hold every account's email: a presigned link only, never the CDN.
+        var url = report is { Status: "done", ObjectKey: { } key } ? storage.PresignedUrl(key, DownloadUrlLifetime) : null;
         return new ReportStatus(id, report.Status, url);
-    }
-
-    private async Task<Uri> PresignAsync(string key)
-    {
-        var options = storage.Value;
-        var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
-        {
-            BucketName = options.Bucket,
-            Key = key,
-            Verb = HttpVerb.GET,
-            Expires = time.GetUtcNow().UtcDateTime + DownloadUrlLifetime,
-            Protocol = options.Endpoint.Scheme == Uri.UriSchemeHttps ? Protocol.HTTPS : Protocol.HTTP,
-        });
-        return new Uri(url);
     }
 
     private sealed record Row(string Status, string? ObjectKey);
