@@ -2,13 +2,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Sessions;
 using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Infrastructure;
 
-/// <summary>Wires the three shared sources of truth: MySQL, Redis and S3.</summary>
+/// <summary>Wires the three shared sources of truth (MySQL, Redis and S3) and the job queue built on them.</summary>
 internal static class InfrastructureRegistration
 {
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
@@ -20,6 +21,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSharedSessions(builder.Configuration);
         builder.Services.AddSingleton<DependencyFailures>();
+        builder.Services.AddQueue(builder.Configuration);
         return builder;
     }
 }

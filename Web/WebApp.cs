@@ -1,9 +1,11 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
 using SecondServer.Web.Accounts;
+using SecondServer.Web.Admin;
 using SecondServer.Web.Errors;
 using SecondServer.Web.Pages;
 using SecondServer.Web.Profiles;
+using SecondServer.Web.Reports;
 
 namespace SecondServer.Web;
 
@@ -38,6 +40,8 @@ internal static class WebApp
         app.MapDefaultEndpoints();
         app.MapAccountEndpoints();
         app.MapProfilePictureEndpoints();
+        app.MapReportEndpoints();
+        app.MapQueueAdminEndpoints();
         app.MapRazorPages();
         return app;
     }

@@ -96,7 +96,10 @@ internal sealed class ObjectStorage(IAmazonS3 s3, IOptions<StorageOptions> optio
     /// A URL a browser can fetch the object from: on the CDN when <c>Storage:PublicBaseUrl</c> is set (cacheable,
     /// the same for everyone), otherwise a presigned GET that expires after <paramref name="lifetime"/>.
     /// </summary>
-    public Uri ReadUrl(string key, TimeSpan lifetime) => PublicUrl(key) ?? new Uri(s3.GetPreSignedURL(new GetPreSignedUrlRequest
+    public Uri ReadUrl(string key, TimeSpan lifetime) => PublicUrl(key) ?? PresignedUrl(key, lifetime);
+
+    /// <summary>A presigned GET that expires after <paramref name="lifetime"/>, never the CDN: for private objects.</summary>
+    public Uri PresignedUrl(string key, TimeSpan lifetime) => new(s3.GetPreSignedURL(new GetPreSignedUrlRequest
         {
             BucketName = Options.Bucket,
             Key = key,

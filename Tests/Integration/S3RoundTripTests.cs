@@ -91,6 +91,43 @@ public sealed class S3RoundTripTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData(S3UploadStream.PartSize)]
+    [InlineData((2 * S3UploadStream.PartSize) + 12_345)]
+    public async Task An_object_streamed_through_S3UploadStream_in_odd_chunks_comes_back_byte_for_byte(int size)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var key = $"stream/{size}.bin";
+
+        await using (var upload = new S3UploadStream(_s3, _options.Bucket, key, "application/octet-stream"))
+        {
+            for (var offset = 0; offset < size; offset += 70_001)
+            {
+                await upload.WriteAsync(bytes.AsMemory(offset, Math.Min(70_001, size - offset)), ct);
+            }
+
+            await upload.CompleteAsync(ct);
+        }
+
+        Assert.Equal(SHA256.HashData(bytes), await HashOfAsync(key, size, ct));
+    }
+
+    [Fact]
+    public async Task An_S3UploadStream_never_completed_leaves_no_object()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var upload = new S3UploadStream(_s3, _options.Bucket, "stream/abandoned.bin", "application/octet-stream"))
+        {
+            await upload.WriteAsync(RandomNumberGenerator.GetBytes(S3UploadStream.PartSize + 1), ct);
+        }
+
+        var listing = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = "stream/abandoned" }, ct);
+        Assert.Empty(listing.S3Objects ?? []);
+    }
+
     private async Task<byte[]> HashOfAsync(string key, long expectedLength, CancellationToken ct)
     {
         using var response = await _s3.GetObjectAsync(_options.Bucket, key, ct);
