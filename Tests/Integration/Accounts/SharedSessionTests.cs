@@ -8,30 +8,15 @@ namespace SecondServer.Tests.Integration.Accounts;
 /// <summary>Rule 2 with two replicas in one process sharing real Redis and MySQL: the user never notices which one served them.</summary>
 public sealed class SharedSessionTests : IAsyncLifetime
 {
-    private TestDatabase _database = null!;
-    private TestHost _web1 = null!;
-    private TestHost _web2 = null!;
+    private ReplicaPair _replicas = null!;
 
-    private Uri A => _web1.Address;
+    private Uri A => _replicas.Web1.Address;
 
-    private Uri B => _web2.Address;
+    private Uri B => _replicas.Web2.Address;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        // Both replicas boot at once onto an empty key ring: the first-boot race the key ring maintainer prevents.
-        var hosts = await Task.WhenAll(TestHost.StartWebAsync("web-1", settings), TestHost.StartWebAsync("web-2", settings));
-        (_web1, _web2) = (hosts[0], hosts[1]);
-        await Task.WhenAll(_web1.WaitUntilReadyAsync(), _web2.WaitUntilReadyAsync());
-    }
+    public async ValueTask InitializeAsync() => _replicas = await ReplicaPair.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _web1.DisposeAsync();
-        await _web2.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _replicas.DisposeAsync();
 
     [Fact]
     public async Task Signed_in_on_one_replica_is_signed_in_on_the_other()
@@ -176,7 +161,7 @@ public sealed class SharedSessionTests : IAsyncLifetime
     [Fact]
     public async Task The_key_ring_holds_one_key_after_both_replicas_booted_together()
     {
-        var keys = _web1.Services.GetService(typeof(Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager)) as Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager;
+        var keys = _replicas.Web1.Services.GetService(typeof(Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager)) as Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager;
 
         Assert.Single(keys!.GetAllKeys());
     }

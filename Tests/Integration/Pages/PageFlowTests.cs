@@ -7,37 +7,23 @@ namespace SecondServer.Tests.Integration.Pages;
 /// <summary>The server-rendered pages across two replicas: forms with antiforgery, flash messages in the shared session.</summary>
 public sealed partial class PageFlowTests : IAsyncLifetime
 {
-    private TestDatabase _database = null!;
-    private TestHost _web1 = null!;
-    private TestHost _web2 = null!;
+    private ReplicaPair _replicas = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        _web1 = await TestHost.StartWebAsync("web-1", settings);
-        _web2 = await TestHost.StartWebAsync("web-2", settings);
-        await Task.WhenAll(_web1.WaitUntilReadyAsync(), _web2.WaitUntilReadyAsync());
-    }
+    public async ValueTask InitializeAsync() => _replicas = await ReplicaPair.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _web1.DisposeAsync();
-        await _web2.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _replicas.DisposeAsync();
 
     [Fact]
     public async Task Registering_through_one_replica_shows_the_welcome_on_the_page_the_other_renders()
     {
         using var browser = new Browser();
-        var form = await FormAsync(browser, _web1.Address, "/register");
+        var form = await FormAsync(browser, _replicas.Web1.Address, "/register");
 
-        using var posted = await browser.PostAsync(_web1.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var posted = await browser.PostAsync(_replicas.Web1.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = form, ["Email"] = "page@example.com", ["DisplayName"] = "Paige", ["Password"] = "correct horse battery",
         }));
-        using var profile = await browser.GetAsync(_web2.Address, "/profile");
+        using var profile = await browser.GetAsync(_replicas.Web2.Address, "/profile");
         var html = await profile.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
@@ -50,9 +36,9 @@ public sealed partial class PageFlowTests : IAsyncLifetime
     public async Task Form_errors_are_shown_next_to_the_field_and_the_input_is_kept()
     {
         using var browser = new Browser();
-        var form = await FormAsync(browser, _web1.Address, "/register");
+        var form = await FormAsync(browser, _replicas.Web1.Address, "/register");
 
-        using var posted = await browser.PostAsync(_web2.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var posted = await browser.PostAsync(_replicas.Web2.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = form, ["Email"] = "not-an-email", ["DisplayName"] = "Kept Name", ["Password"] = "short",
         }));
@@ -68,10 +54,10 @@ public sealed partial class PageFlowTests : IAsyncLifetime
     public async Task Unknown_pages_and_admin_pages_for_non_admins_are_styled_not_raw()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web1.Address, "plain@example.com");
+        await browser.SignUpAndInAsync(_replicas.Web1.Address, "plain@example.com");
 
-        using var missing = await browser.GetAsync(_web1.Address, "/no/such/page");
-        using var api = await browser.GetAsync(_web1.Address, "/api/no/such/thing");
+        using var missing = await browser.GetAsync(_replicas.Web1.Address, "/no/such/page");
+        using var api = await browser.GetAsync(_replicas.Web1.Address, "/api/no/such/thing");
 
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("There is no page at this address.", await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);

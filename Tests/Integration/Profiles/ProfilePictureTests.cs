@@ -13,31 +13,16 @@ namespace SecondServer.Tests.Integration.Profiles;
 public sealed class ProfilePictureTests : IAsyncLifetime
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private TestDatabase _database = null!;
-    private TestHost _web1 = null!;
-    private TestHost _web2 = null!;
-    private Dictionary<string, string?> _settings = null!;
+    private ReplicaPair _replicas = null!;
 
-    private Uri A => _web1.Address;
+    private Uri A => _replicas.Web1.Address;
 
-    private Uri B => _web2.Address;
+    private Uri B => _replicas.Web2.Address;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _settings = TestHost.SharedSettings(_database.ConnectionString);
-        _settings["ProfilePictures:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _web1 = await TestHost.StartWebAsync("web-1", _settings);
-        _web2 = await TestHost.StartWebAsync("web-2", _settings);
-        await Task.WhenAll(_web1.WaitUntilReadyAsync(), _web2.WaitUntilReadyAsync());
-    }
+    public async ValueTask InitializeAsync() =>
+        _replicas = await ReplicaPair.StartAsync(s => s["ProfilePictures:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _web1.DisposeAsync();
-        await _web2.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _replicas.DisposeAsync();
 
     [Fact]
     public async Task A_picture_uploaded_through_one_replica_comes_back_byte_for_byte_through_the_other()
@@ -196,7 +181,7 @@ public sealed class ProfilePictureTests : IAsyncLifetime
     public async Task With_S3_down_an_upload_is_503_and_changes_nothing_and_the_old_picture_works_once_S3_is_back()
     {
         await using var s3 = await ServerProcess.StartS3Async("pic-key", "pic-secret");
-        var settings = new Dictionary<string, string?>(_settings) { ["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret" };
+        var settings = new Dictionary<string, string?>(_replicas.Settings) { ["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret" };
         await using var web = await TestHost.StartWebAsync("web-s3-outage", settings);
         await web.WaitUntilReadyAsync();
         using var browser = new Browser();
@@ -220,13 +205,13 @@ public sealed class ProfilePictureTests : IAsyncLifetime
 
     private async Task<string?> PictureKeyAsync(string email)
     {
-        await using var connection = await _database.Connections.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await _replicas.Database.Connections.OpenAsync(TestContext.Current.CancellationToken);
         return await connection.ExecuteScalarAsync<string?>("SELECT picture_key FROM accounts WHERE email = @email", new { email });
     }
 
     private async Task<List<string>> ObjectKeysAsync(string prefix)
     {
-        var storage = (SecondServer.Infrastructure.Storage.ObjectStorage)_web1.Services.GetService(typeof(SecondServer.Infrastructure.Storage.ObjectStorage))!;
+        var storage = (SecondServer.Infrastructure.Storage.ObjectStorage)_replicas.Web1.Services.GetService(typeof(SecondServer.Infrastructure.Storage.ObjectStorage))!;
         var keys = new List<string>();
         await foreach (var item in storage.ListAsync(prefix, TestContext.Current.CancellationToken))
         {
