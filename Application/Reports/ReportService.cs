@@ -63,5 +63,17 @@ internal sealed class ReportService(
         return new ReportStatus(id, report.Status, url);
     }
 
+    /// <summary>The most recent reports, newest first, with download links for the finished ones.</summary>
+    public async Task<IReadOnlyList<(ReportStatus Report, DateTime CreatedAt)>> ListRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
+            "SELECT id AS Id, status AS Status, object_key AS ObjectKey, created_at AS CreatedAt FROM reports ORDER BY created_at DESC LIMIT @limit",
+            new { limit }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => (new ReportStatus(r.Id, r.Status, r is { Status: "done", ObjectKey: { } key } ? storage.PresignedUrl(key, DownloadUrlLifetime) : null), r.CreatedAt))];
+    }
+
     private sealed record Row(string Status, string? ObjectKey);
+
+    private sealed record ListRow(Guid Id, string Status, string? ObjectKey, DateTime CreatedAt);
 }

@@ -10,7 +10,8 @@ internal static class PagesRegistration
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizePage("/Profile");
-            o.Conventions.AuthorizePage("/Reports");
+            // A report lists every account: administrators only, like its API.
+            o.Conventions.AuthorizePage("/Reports", AuthorizationPolicies.Admin);
             o.Conventions.AuthorizeFolder("/Admin", AuthorizationPolicies.Admin);
         }).AddSessionStateTempDataProvider();
         // Flash messages live in the ASP.NET Core session, which lives in the shared cache (Redis): a message set
