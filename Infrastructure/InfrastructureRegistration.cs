@@ -3,11 +3,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Redis;
+using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Infrastructure;
 
-/// <summary>Wires the three shared sources of truth: MySQL, Redis and S3.</summary>
+/// <summary>Wires the three shared sources of truth (MySQL, Redis and S3) and the scheduler built on them.</summary>
 internal static class InfrastructureRegistration
 {
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
@@ -17,6 +18,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddMigrations(typeof(InfrastructureRegistration).Assembly);
         builder.Services.AddRedis(builder.Configuration);
         builder.Services.AddStorage(builder.Configuration);
+        builder.Services.AddScheduling(builder.Configuration);
         return builder;
     }
 }

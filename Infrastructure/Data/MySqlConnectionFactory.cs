@@ -19,6 +19,9 @@ internal interface IDbConnectionFactory
     /// <summary>True when the error means the server could not be reached or the connection broke, not bad SQL.</summary>
     bool IsConnectionFailure(Exception exception);
 
+    /// <summary>True when a write was refused because it would duplicate a unique key.</summary>
+    bool IsDuplicateKey(Exception exception);
+
     /// <summary>Server, port and database, for messages and diagnostics (never the password).</summary>
     string Describe();
 }
@@ -74,6 +77,9 @@ internal sealed class MySqlConnectionFactory : IDbConnectionFactory
         AggregateException a => a.InnerExceptions.Any(IsConnectionFailure),
         _ => exception.Message.StartsWith("Unable to connect to any of the specified MySQL hosts", StringComparison.Ordinal),
     };
+
+    // 1062 ER_DUP_ENTRY.
+    public bool IsDuplicateKey(Exception exception) => exception is MySqlException { Number: 1062 };
 
     public string Describe() => $"{_described.Server}:{_described.Port}/{_described.Database}";
 
