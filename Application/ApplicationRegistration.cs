@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SecondServer.Application.Admin;
 using SecondServer.Infrastructure.Data;
 
 namespace SecondServer.Application;
@@ -10,6 +11,7 @@ internal static class ApplicationRegistration
     public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
+        builder.Services.AddAdminSchedules();
         return builder;
     }
 }
