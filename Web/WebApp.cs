@@ -1,5 +1,6 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Web.Admin;
 
 namespace SecondServer.Web;
 
@@ -25,6 +26,7 @@ internal static class WebApp
         app.UseStatusCodePages();
         app.MapDefaultEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
+        app.MapScheduleAdminEndpoints();
         return app;
     }
 }
