@@ -155,12 +155,12 @@ internal sealed partial class Schedule
                 var from = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
                 var until = from.AddYears(30);
                 return cron.GetNextOccurrence(from, until) == until
-                    ? $"Schedule '{Name}': {_frequency} never matches a date."
+                    ? $"Schedule '{Name}' ({JobType.Name}): {_frequency} never matches a date."
                     : null;
             }
             catch (CrontabException ex)
             {
-                return $"Schedule '{Name}': {_frequency} is not a valid cron expression ({ex.Message.ReplaceLineEndings(" ")}).";
+                return $"Schedule '{Name}' ({JobType.Name}): {_frequency} is not a valid cron expression ({ex.Message.ReplaceLineEndings(" ")}).";
             }
         }
 

@@ -36,19 +36,22 @@ internal sealed class TestHost : IAsyncDisposable
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
-    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings) =>
-        StartAsync(instanceId, settings, WebApp.Build);
+    /// <summary>A Web replica; <paramref name="configure"/> adds test-only services (a manual clock, schedules) before the app's own.</summary>
+    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
+        StartAsync(instanceId, settings, WebApp.Build, configure);
 
-    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings) =>
-        StartAsync(instanceId, settings, WorkerApp.Build);
+    /// <summary>A Worker; <paramref name="configure"/> adds test-only services (a manual clock, schedules) before the app's own.</summary>
+    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
+        StartAsync(instanceId, settings, WorkerApp.Build, configure);
 
-    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build)
+    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build, Action<WebApplicationBuilder>? configure)
     {
         var app = build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Configuration.AddInMemoryCollection([new("App:InstanceId", instanceId)]);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            configure?.Invoke(builder);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestHost(app, new Uri(app.Urls.First()));
