@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SecondServer.Application.Accounts;
 using SecondServer.Application.Admin;
 using SecondServer.Infrastructure.Data;
 
@@ -11,6 +12,7 @@ internal static class ApplicationRegistration
     public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
+        builder.Services.AddAccounts(builder.Configuration);
         builder.Services.AddAdminSchedules();
         return builder;
     }

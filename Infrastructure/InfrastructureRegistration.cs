@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Scheduling;
+using SecondServer.Infrastructure.Sessions;
 using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Infrastructure;
@@ -18,6 +19,8 @@ internal static class InfrastructureRegistration
         builder.Services.AddMigrations(typeof(InfrastructureRegistration).Assembly);
         builder.Services.AddRedis(builder.Configuration);
         builder.Services.AddStorage(builder.Configuration);
+        builder.Services.AddSharedSessions(builder.Configuration);
+        builder.Services.AddSingleton<DependencyFailures>();
         builder.Services.AddScheduling(builder.Configuration);
         return builder;
     }

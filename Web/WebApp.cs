@@ -1,6 +1,8 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
+using SecondServer.Web.Errors;
 
 namespace SecondServer.Web;
 
@@ -19,12 +21,17 @@ internal static class WebApp
         builder.AddServiceDefaults();
         builder.AddInfrastructure();
         builder.AddApplication();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemResponses();
+        builder.Services.AddSessionAuthentication(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseCsrfProtection();
         app.MapDefaultEndpoints();
+        app.MapAccountEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
         app.MapScheduleAdminEndpoints();
         return app;

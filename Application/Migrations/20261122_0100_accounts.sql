@@ -5,8 +5,6 @@ CREATE TABLE IF NOT EXISTS accounts (
     email_normalized VARCHAR(254) NOT NULL,
     display_name     VARCHAR(100) NOT NULL,
     password_hash    VARCHAR(400) NOT NULL,
-    -- Changes with the password; sessions issued under an older stamp are void.
-    security_stamp   CHAR(32)     NOT NULL,
     picture_key      VARCHAR(300) NULL,
     created_at       DATETIME(6)  NOT NULL,
     updated_at       DATETIME(6)  NOT NULL,

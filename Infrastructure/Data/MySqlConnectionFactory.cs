@@ -19,7 +19,7 @@ internal interface IDbConnectionFactory
     /// <summary>True when the error means the server could not be reached or the connection broke, not bad SQL.</summary>
     bool IsConnectionFailure(Exception exception);
 
-    /// <summary>True when a write was refused because it would duplicate a unique key.</summary>
+    /// <summary>True when the error is a unique-key violation (the row exists already).</summary>
     bool IsDuplicateKey(Exception exception);
 
     /// <summary>Server, port and database, for messages and diagnostics (never the password).</summary>
@@ -78,7 +78,6 @@ internal sealed class MySqlConnectionFactory : IDbConnectionFactory
         _ => exception.Message.StartsWith("Unable to connect to any of the specified MySQL hosts", StringComparison.Ordinal),
     };
 
-    // 1062 ER_DUP_ENTRY.
     public bool IsDuplicateKey(Exception exception) => exception is MySqlException { Number: 1062 };
 
     public string Describe() => $"{_described.Server}:{_described.Port}/{_described.Database}";

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Configuration;
+using SecondServer.Infrastructure.Locking;
 
 namespace SecondServer.Infrastructure.Redis;
 
@@ -16,6 +17,7 @@ internal static class RedisRegistration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         services.AddSingleton<RedisConnection>();
+        services.AddSingleton<RedisLock>();
         services.AddHostedService<RedisWarmup>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", timeout: TimeSpan.FromSeconds(2));
         return services;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Resilience;
 
 namespace SecondServer.Infrastructure.Storage;
 
@@ -36,7 +37,7 @@ internal sealed class BucketInitializer(IAmazonS3 s3, IOptions<StorageOptions> o
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(250);
+        var backoff = new Backoff(time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -46,9 +47,8 @@ internal sealed class BucketInitializer(IAmazonS3 s3, IOptions<StorageOptions> o
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Bucket {Bucket} at {Endpoint} is not available yet: {Error}; retrying in {Delay}", options.Value.Bucket, options.Value.Endpoint, ex.Message, delay);
-                await Task.Delay(delay, time, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                logger.LogWarning("Bucket {Bucket} at {Endpoint} is not available yet: {Error}; retrying in {Delay}", options.Value.Bucket, options.Value.Endpoint, ex.Message, backoff.Next);
+                await backoff.WaitAsync(stoppingToken);
             }
         }
     }

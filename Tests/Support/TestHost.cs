@@ -36,11 +36,10 @@ internal sealed class TestHost : IAsyncDisposable
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
-    /// <summary>A Web replica; <paramref name="configure"/> adds test-only services (a manual clock, schedules) before the app's own.</summary>
+    /// <summary>Starts a Web host; <paramref name="configure"/> runs after the test settings, e.g. to register a <see cref="ManualTimeProvider"/>.</summary>
     public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
         StartAsync(instanceId, settings, WebApp.Build, configure);
 
-    /// <summary>A Worker; <paramref name="configure"/> adds test-only services (a manual clock, schedules) before the app's own.</summary>
     public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
         StartAsync(instanceId, settings, WorkerApp.Build, configure);
 
@@ -58,6 +57,15 @@ internal sealed class TestHost : IAsyncDisposable
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200: migrations applied, key ring in place, every dependency reachable.</summary>
+    public Task WaitUntilReadyAsync() => Eventually.WaitAsync(
+        async () =>
+        {
+            using var response = await Client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
+            return response.StatusCode;
+        },
+        status => status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"{Address} to be ready");
 
     public async ValueTask DisposeAsync()
     {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Resilience;
 
 namespace SecondServer.Infrastructure.Data.Migrations;
 
@@ -49,7 +50,7 @@ internal sealed class MigrationRunner(
             return;
         }
 
-        var delay = TimeSpan.FromMilliseconds(250);
+        var backoff = new Backoff(time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -68,9 +69,8 @@ internal sealed class MigrationRunner(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested && database.IsConnectionFailure(ex))
             {
-                logger.LogWarning("Migrations wait for MySQL at {Database}: {Error}; retrying in {Delay}", database.Describe(), ex.Message, delay);
-                await Task.Delay(delay, time, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                logger.LogWarning("Migrations wait for MySQL at {Database}: {Error}; retrying in {Delay}", database.Describe(), ex.Message, backoff.Next);
+                await backoff.WaitAsync(stoppingToken);
             }
         }
     }

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace SecondServer.Tests.Support;
+
+/// <summary>
+/// One user's browser: a single cookie jar used against any number of replicas (cookies are per host name, not
+/// port, so 127.0.0.1:A and 127.0.0.1:B share them, as two replicas behind one balancer do), echoing the
+/// XSRF-TOKEN cookie in the X-XSRF-TOKEN header like the SPA convention asks.
+/// </summary>
+internal sealed class Browser : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public Browser()
+    {
+        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, UseCookies = true, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public CookieContainer Cookies { get; } = new();
+
+    public bool SendXsrfHeader { get; set; } = true;
+
+    public Task<HttpResponseMessage> GetAsync(Uri host, string path) => SendAsync(HttpMethod.Get, host, path, null);
+
+    public Task<HttpResponseMessage> PostAsync(Uri host, string path, object? body = null) => SendAsync(HttpMethod.Post, host, path, body);
+
+    public Task<HttpResponseMessage> PutAsync(Uri host, string path, object? body = null) => SendAsync(HttpMethod.Put, host, path, body);
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri host, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(host, path));
+        if (body is HttpContent content)
+        {
+            request.Content = content;
+        }
+        else if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (SendXsrfHeader && Cookie(host, "XSRF-TOKEN") is { } token)
+        {
+            request.Headers.Add("X-XSRF-TOKEN", token);
+        }
+
+        return await _http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    public string? Cookie(Uri host, string name) => Cookies.GetCookies(host)[name]?.Value;
+
+    /// <summary>Registers (if needed) and signs in; returns the sign-in response, asserted 200.</summary>
+    public async Task SignUpAndInAsync(Uri host, string email, string password = "correct horse battery", string displayName = "Tester")
+    {
+        using var registered = await PostAsync(host, "/api/account/register", new { email, password, displayName });
+        Assert.True(registered.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"register answered {(int)registered.StatusCode}");
+        using var login = await PostAsync(host, "/api/account/login", new { email, password });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
