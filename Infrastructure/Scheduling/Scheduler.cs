@@ -132,9 +132,12 @@ internal sealed class Scheduler(
     private async Task WaitUntilAsync(DateTimeOffset slot, TimeSpan grace, CancellationToken stoppingToken)
     {
         // Short naps: a wall clock stepped forward (NTP) is noticed within half the grace window, not a day late.
+        // Rounded up to a whole millisecond: Task.Delay completes a shorter delay at once, which would spin here
+        // (forever on a clock that only moves when told to).
         for (var wait = slot - time.GetUtcNow(); wait > TimeSpan.Zero; wait = slot - time.GetUtcNow())
         {
-            await Task.Delay(wait < grace / 2 ? wait : grace / 2, time, stoppingToken);
+            var nap = wait < grace / 2 ? wait : grace / 2;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(nap.TotalMilliseconds)), time, stoppingToken);
         }
     }
 

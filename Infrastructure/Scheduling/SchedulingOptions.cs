@@ -59,9 +59,9 @@ internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOp
             failures.Add($"{S}:OverlapLeaseTtl must be between 00:00:01 and 01:00:00.");
         }
 
-        if (options.OverlapRenewInterval <= TimeSpan.Zero || options.OverlapRenewInterval > options.OverlapLeaseTtl / 2)
+        if (options.OverlapRenewInterval < TimeSpan.FromMilliseconds(100) || options.OverlapRenewInterval > options.OverlapLeaseTtl / 2)
         {
-            failures.Add($"{S}:OverlapRenewInterval must be positive and at most half of {S}:OverlapLeaseTtl ({options.OverlapLeaseTtl}).");
+            failures.Add($"{S}:OverlapRenewInterval must be at least 00:00:00.1 and at most half of {S}:OverlapLeaseTtl ({options.OverlapLeaseTtl}).");
         }
 
         if (options.HistoryRetentionDays < 1)

@@ -197,6 +197,22 @@ public sealed class SchedulerTests : IAsyncLifetime
         Assert.Contains("lease expired and was lost", abandoned.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_clock_between_two_milliseconds_still_reaches_the_slot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Task.Delay counts whole milliseconds, so a first nap of 3.9997 s ends 0.3 ms before the slot, inside the
+        // clock's Advance; what is left of the wait must not turn into a spin that never lets the clock move on.
+        var clock = new ManualTimeProvider(Slot(1) - TimeSpan.FromSeconds(4) + TimeSpan.FromTicks(3000));
+        var probe = new JobProbe();
+        await StartAsync("web-1", clock, probe, j => j.EverySeconds(5).OnOneServer());
+        await Eventually.WaitAsync(() => Task.FromResult(clock.NextDueAt), due => due <= Slot(1).AddMilliseconds(1), Patience, "the scheduler napping until the slot");
+
+        await Task.Run(() => clock.SetUtcNow(Slot(1).AddSeconds(1)), ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        Assert.Equal(ScheduleRunStatus.Ok, Assert.Single(await WaitForRunsAsync(Slot(1), Finished(1), "the run at the slot")).Status);
+    }
+
     [Theory]
     [InlineData("cron", "Schedule 'probe' (ProbeJob): Cron(\"0 0 25 * * *\") is not a valid cron expression")]
     [InlineData("duplicate", "2 schedules are named 'probe' (ProbeJob, ProbeJob)")]

@@ -20,7 +20,7 @@ public sealed class SchedulingOptionsTests
     }
 
     [Theory]
-    [InlineData("00:00:30", "00:00:20", "OverlapRenewInterval must be positive and at most half of Scheduling:OverlapLeaseTtl")]
+    [InlineData("00:00:30", "00:00:20", "OverlapRenewInterval must be at least 00:00:00.1 and at most half of Scheduling:OverlapLeaseTtl")]
     [InlineData("00:00:00.5", "00:00:00.1", "Scheduling:OverlapLeaseTtl must be between")]
     public void A_lease_that_could_lapse_between_renewals_is_refused(string ttl, string renew, string expected)
     {
