@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Application.Accounts;
+using SecondServer.Application.Admin;
 using SecondServer.Application.Diagnostics;
 using SecondServer.Application.Profiles;
 using SecondServer.Application.Reports;
@@ -18,6 +19,7 @@ internal static class ApplicationRegistration
         builder.Services.AddProfiles(builder.Configuration);
         builder.Services.AddReports();
         builder.Services.AddDiagnostics();
+        builder.Services.AddAdminSchedules();
         return builder;
     }
 }

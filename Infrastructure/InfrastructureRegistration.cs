@@ -4,12 +4,13 @@ using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
+using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Infrastructure.Sessions;
 using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Infrastructure;
 
-/// <summary>Wires the three shared sources of truth (MySQL, Redis and S3) and the job queue built on them.</summary>
+/// <summary>Wires the three shared sources of truth (MySQL, Redis and S3) and the queue and scheduler built on them.</summary>
 internal static class InfrastructureRegistration
 {
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
@@ -22,6 +23,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddSharedSessions(builder.Configuration);
         builder.Services.AddSingleton<DependencyFailures>();
         builder.Services.AddQueue(builder.Configuration);
+        builder.Services.AddScheduling(builder.Configuration);
         return builder;
     }
 }

@@ -42,6 +42,7 @@ internal static class WebApp
         app.MapProfilePictureEndpoints();
         app.MapReportEndpoints();
         app.MapQueueAdminEndpoints();
+        app.MapScheduleAdminEndpoints();
         app.MapRazorPages();
         return app;
     }

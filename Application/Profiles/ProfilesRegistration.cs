@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SecondServer.Infrastructure.Scheduling;
 
 namespace SecondServer.Application.Profiles;
 
@@ -10,6 +11,7 @@ internal static class ProfilesRegistration
         services.AddOptions<ProfilePictureOptions>().Bind(configuration.GetSection(ProfilePictureOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ProfilePictureService>();
         services.AddSingleton<OrphanedPictureCleanup>();
+        services.AddSchedule(s => s.Job<OrphanedPictureCleanupJob>().Named(OrphanedPictureCleanupJob.Name).Hourly().OnOneServer().WithoutOverlapping());
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Infrastructure.Queue;
+using SecondServer.Infrastructure.Scheduling;
 
 namespace SecondServer.Application.Reports;
 
@@ -14,6 +15,7 @@ internal static class ReportsRegistration
             job.MaxAttempts = 3;
         });
         services.AddSingleton<ReportService>();
+        services.AddSchedule(s => s.Job<DailyAccountsReportJob>().Named(DailyAccountsReportJob.Name).DailyAt("02:00").OnOneServer());
         return services;
     }
 }

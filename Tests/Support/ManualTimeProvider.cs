@@ -22,6 +22,18 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
+    /// <summary>When the earliest timer is due, or null when none is; lets a test wait until a sleeper is asleep.</summary>
+    public DateTimeOffset? NextDueAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Select(t => t.DueAt).Where(d => d is not null).Min();
+            }
+        }
+    }
+
     public void Advance(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);

@@ -1,0 +1,143 @@
+using Dapper;
+using SecondServer.Infrastructure.Data;
+
+namespace SecondServer.Infrastructure.Scheduling;
+
+/// <summary>What one server did with one slot.</summary>
+internal sealed record ScheduleRunRecord(
+    string Job,
+    DateTimeOffset Slot,
+    string Instance,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    string Status,
+    string? Error);
+
+/// <summary>The values of <c>schedule_runs.status</c>.</summary>
+internal static class ScheduleRunStatus
+{
+    /// <summary>Started and not finished: still running, or its process died (the row then stays so).</summary>
+    public const string Running = "running";
+    public const string Ok = "ok";
+    public const string Failed = "failed";
+
+    /// <summary>Stopped by its token: the host stopped past its shutdown timeout, or the overlap lease was lost.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>Another server claimed the slot first (OnOneServer).</summary>
+    public const string SkippedOtherServer = "skipped-other-server";
+
+    /// <summary>The previous run still held the lease (WithoutOverlapping).</summary>
+    public const string SkippedOverlap = "skipped-overlap";
+
+    /// <summary>Redis could not be asked, so the slot was not run unguarded.</summary>
+    public const string SkippedUnavailable = "skipped-unavailable";
+
+    /// <summary>The history already holds an execution of this slot although Redis let this server claim it.</summary>
+    public const string SkippedAlreadyRan = "skipped-already-ran";
+}
+
+/// <summary>The <c>schedule_runs</c> table: every slot each server handled, who ran it, and how it ended.</summary>
+internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvider time)
+{
+    private const int MaxErrorLength = 4000;
+    private const int PruneBatch = 5000;
+
+    /// <summary>
+    /// Records that <paramref name="run"/> starts. With <paramref name="onceAcrossServers"/> the row also takes the
+    /// slot's unique claim; null means an execution of the slot is already recorded, and the run must not start.
+    /// </summary>
+    public async Task<long?> StartAsync(ScheduledRun run, bool onceAcrossServers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO schedule_runs (job, slot, instance, started_at, status, claimed_slot)
+                VALUES (@Job, @slot, @Instance, @now, @status, @claimed);
+                SELECT LAST_INSERT_ID();
+                """,
+                new
+                {
+                    run.Job,
+                    slot = run.Slot.UtcDateTime,
+                    run.Instance,
+                    now = time.GetUtcNow().UtcDateTime,
+                    status = ScheduleRunStatus.Running,
+                    claimed = onceAcrossServers ? run.Slot.UtcDateTime : (DateTime?)null,
+                },
+                cancellationToken: cancellationToken));
+        }
+        catch (Exception ex) when (database.IsDuplicateKey(ex))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records how a started run ended.</summary>
+    public async Task FinishAsync(long id, string status, string? error, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE schedule_runs SET finished_at = @now, status = @status, error = @error WHERE id = @id",
+            new { id, now = time.GetUtcNow().UtcDateTime, status, error = Truncate(error) },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Records a slot this server did not run, and why.</summary>
+    public async Task RecordSkipAsync(ScheduledRun run, string status, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO schedule_runs (job, slot, instance, started_at, finished_at, status, error)
+            VALUES (@Job, @slot, @Instance, @now, @now, @status, @reason)
+            """,
+            new { run.Job, slot = run.Slot.UtcDateTime, run.Instance, now, status, reason = Truncate(reason) },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The newest runs first (by slot), of one schedule or of all.</summary>
+    public async Task<IReadOnlyList<ScheduleRunRecord>> QueryAsync(string? job, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"""
+            SELECT job, slot, instance, started_at AS StartedAt, finished_at AS FinishedAt, status, error
+            FROM schedule_runs {(job is null ? "" : "WHERE job = @job")}
+            ORDER BY slot DESC, id DESC
+            LIMIT @limit
+            """,
+            new { job, limit },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new ScheduleRunRecord(r.Job, Utc(r.Slot), r.Instance, Utc(r.StartedAt), r.FinishedAt is { } f ? Utc(f) : null, r.Status, r.Error))];
+    }
+
+    /// <summary>Deletes runs whose slot is older than <paramref name="cutoff"/>, in batches so no lock is held long.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM schedule_runs WHERE slot < @cutoff LIMIT @batch",
+                new { cutoff = cutoff.UtcDateTime, batch = PruneBatch },
+                cancellationToken: cancellationToken));
+            total += deleted;
+        }
+        while (deleted == PruneBatch);
+
+        return total;
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static string? Truncate(string? text) => text is { Length: > MaxErrorLength } ? text[..MaxErrorLength] : text;
+
+    private sealed record Row(string Job, DateTime Slot, string Instance, DateTime StartedAt, DateTime? FinishedAt, string Status, string? Error);
+}
