@@ -11,7 +11,9 @@ namespace SecondServer.Tests.Support;
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    // Test-only ports, shifted by SECONDSERVER_TEST_PORT_OFFSET like the rest of the suite's servers.
+    // Test-only ports, shifted by SECONDSERVER_TEST_PORT_OFFSET like the rest of the suite's servers. No two of them
+    // (nor the suite's own servers' ports) lie a multiple of 100 apart, so checkouts testing with offsets 100, 200...
+    // never collide.
     private static readonly Dictionary<string, string> Ports = new Dictionary<string, int>
     {
         ["LB_HTTP_PORT"] = 18080,
@@ -19,7 +21,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         ["LB_STATS_PORT"] = 18404,
         ["WEB1_PORT"] = 15101,
         ["WEB2_PORT"] = 15102,
-        ["WORKER_PORT"] = 15201,
+        ["WORKER_PORT"] = 15103,
         ["REDIS_PORT"] = 16390,
         ["MYSQL_PORT"] = 13317,
         ["S3_PORT"] = 19010,
