@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Sessions;
 using SecondServer.Infrastructure.Storage;
@@ -20,6 +21,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSharedSessions(builder.Configuration);
         builder.Services.AddSingleton<DependencyFailures>();
+        builder.Services.AddDiagnostics();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Errors;
 using SecondServer.Web.Profiles;
@@ -31,6 +32,7 @@ internal static class WebApp
         app.UseAuthorization();
         app.UseCsrfProtection();
         app.MapDefaultEndpoints();
+        app.MapDiagnostics();
         app.MapAccountEndpoints();
         app.MapProfilePictureEndpoints();
         app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
