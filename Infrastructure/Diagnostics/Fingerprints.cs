@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Storage;
+using StackExchange.Redis;
 
 namespace SecondServer.Infrastructure.Diagnostics;
 
@@ -81,18 +82,20 @@ internal sealed class Fingerprints(
     private async Task<RedisFingerprint> RedisAsync(CancellationToken cancellationToken)
     {
         var prefix = redis.KeyPrefix;
+        var number = 0;
         try
         {
             var multiplexer = await redis.GetMultiplexerAsync(cancellationToken);
-            var number = multiplexer.GetDatabase().Database;
-            var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
-            var info = await server.InfoAsync("server").WaitAsync(cancellationToken);
-            var runId = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "run_id").Value;
-            return new RedisFingerprint(redis.Endpoint, runId, number, prefix, null);
+            // GetDatabase() does not tell which number it stands for; the configuration the multiplexer runs with does.
+            number = ConfigurationOptions.Parse(multiplexer.Configuration).DefaultDatabase ?? 0;
+            // IServer.InfoAsync needs allowAdmin, which the app's multiplexer rightly lacks; INFO itself needs no admin rights.
+            var info = (string?)await multiplexer.GetDatabase().ExecuteAsync("INFO", "server").WaitAsync(cancellationToken) ?? "";
+            var runId = info.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith("run_id:", StringComparison.Ordinal))?["run_id:".Length..];
+            return new RedisFingerprint(redis.Endpoint, runId, number, prefix, runId is null ? "INFO server named no run_id" : null);
         }
         catch (Exception ex)
         {
-            return new RedisFingerprint(redis.Endpoint, null, -1, prefix, Describe(ex));
+            return new RedisFingerprint(redis.Endpoint, null, number, prefix, Describe(ex));
         }
     }
 

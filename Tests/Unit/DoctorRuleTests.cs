@@ -84,6 +84,18 @@ public sealed class DoctorRuleTests
     }
 
     [Fact]
+    public void Instances_that_all_fail_to_reach_Redis_do_not_count_as_agreeing()
+    {
+        var blind = new RedisFingerprint("127.0.0.1:6380", null, 0, "ss:", "NOAUTH Authentication required.");
+        var cluster = Observation(Print("web-1") with { Redis = blind }, Print("web-2") with { Redis = blind }, Print("worker-1") with { Redis = blind });
+
+        var result = new SourceOfTruthRule().Check(cluster);
+
+        Assert.False(result.Passed);
+        Assert.StartsWith("web-1 cannot read its Redis server (NOAUTH Authentication required.); web-2 cannot", result.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_balancer_rule_reads_the_check_path_and_every_replicas_state()
     {
         var live = Observation(Print("web-1"), Print("web-2"), Print("worker-1")) with { HaproxyConfig = Config.Replace("/health/ready", "/health/live", StringComparison.Ordinal) };

@@ -3,7 +3,7 @@ using SecondServer.Infrastructure.Diagnostics;
 namespace SecondServer.Web.Doctor;
 
 /// <summary>One thing every instance must agree on, how to show it, and what to change when they do not.</summary>
-internal sealed record Facet(string What, Func<InstanceFingerprint, string> Value, string Fix);
+internal sealed record Facet(string What, Func<InstanceFingerprint, string> Value, string Fix, Func<InstanceFingerprint, string?>? Error = null);
 
 /// <summary>
 /// Compares instances' fingerprints. A disagreement names the odd ones out against the majority, e.g.
@@ -35,6 +35,15 @@ internal static class Agreement
         if (missing.Count > 0)
         {
             return RuleResult.Fail(string.Join("; ", missing.Select(Unanswered)), Unreachable);
+        }
+
+        // Instances that all failed to reach a server would otherwise "agree" on it.
+        var unreadable = instances.SelectMany(i => facets.Where(f => f.Error?.Invoke(i.Fingerprint!) is not null)
+                .Select(f => $"{i.Name} cannot read its {f.What} ({f.Error!(i.Fingerprint!)})"))
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (unreadable.Count > 0)
+        {
+            return RuleResult.Fail(string.Join("; ", unreadable), "make the instance reach it: its /health/ready and log name the dependency");
         }
 
         var problems = facets

@@ -6,11 +6,11 @@ namespace SecondServer.Web.Doctor;
 /// <summary>The facets several rules compare, so that each is described and fixed the same way everywhere.</summary>
 internal static class Facets
 {
-    public static readonly Facet MySqlServer = new("MySQL server", f => f.Database.Server ?? $"unreachable ({f.Database.Error})", "give every instance the same ConnectionStrings:appdb");
+    public static readonly Facet MySqlServer = new("MySQL server", f => f.Database.Server ?? $"unreachable ({f.Database.Error})", "give every instance the same ConnectionStrings:appdb", f => f.Database.Error);
 
     public static readonly Facet MySqlDatabase = new("database", f => f.Database.Database ?? "none", "give every instance the same ConnectionStrings:appdb");
 
-    public static readonly Facet RedisServer = new("Redis server", f => f.Redis.RunId ?? $"unreachable ({f.Redis.Error})", "give every instance the same ConnectionStrings:redis");
+    public static readonly Facet RedisServer = new("Redis server", f => f.Redis.RunId ?? $"unreachable ({f.Redis.Error})", "give every instance the same ConnectionStrings:redis", f => f.Redis.Error);
 
     public static readonly Facet RedisDatabase = new("Redis db", f => f.Redis.Database.ToString(System.Globalization.CultureInfo.InvariantCulture), "give every instance the same ConnectionStrings:redis");
 
@@ -39,7 +39,7 @@ internal sealed class SourceOfTruthRule : IDoctorRule
         .. Facets.Redis,
         new("Data Protection application name", f => f.DataProtection.ApplicationName, "give every instance the same DataProtection:ApplicationName (or leave it unset: SecondServer)"),
         new("key ring", f => f.DataProtection.Error is null ? $"[{string.Join(" ", f.DataProtection.KeyIds.Select(Facets.Short))}]" : $"unreadable ({f.DataProtection.Error})",
-            "point every instance at the same Redis and Redis:KeyPrefix, where the key ring lives"),
+            "point every instance at the same Redis and Redis:KeyPrefix, where the key ring lives", f => f.DataProtection.Error),
     ];
 
     public int Number => 2;
@@ -137,7 +137,7 @@ internal sealed class RollingDeployRule : IDoctorRule
     [
         new("release", f => f.Release.Name, "finish the deploy (scripts/deploy, or scripts/deploy --rollback)"),
         new("version", f => f.Release.Version, "finish the deploy (scripts/deploy, or scripts/deploy --rollback)"),
-        new("latest migration", f => f.Database.LatestMigration ?? "none", "run dotnet Web.dll migrate once, then restart the instances that lag"),
+        new("latest migration", f => f.Database.LatestMigration ?? "none", "run dotnet Web.dll migrate once, then restart the instances that lag", f => f.Database.Error),
     ];
 
     public int Number => 6;
