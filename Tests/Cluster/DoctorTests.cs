@@ -12,12 +12,7 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
     [Fact]
     public async Task The_doctor_passes_every_rule_on_the_healthy_cluster_quickly()
     {
-        await WaitUntilBothReplicasUpAsync();
-        using var http = new HttpClient();
-        // A worker that has just started may still be compiling its first answers; the doctor would rightly say so.
-        await Eventually.WaitAsync(
-            async () => (await http.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port("WORKER_PORT")}/internal/diagnostics"), TestContext.Current.CancellationToken)).StatusCode,
-            status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "worker-1 to answer its diagnostics");
+        await WaitUntilSettledAsync();
         var watch = Stopwatch.StartNew();
 
         var (exitCode, output) = await cluster.RunScriptAsync("doctor");
@@ -70,7 +65,7 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
     /// </summary>
     private async Task<string> WithWeb2ChangedAsync(Action<Dictionary<string, string>> change)
     {
-        await WaitUntilBothReplicasUpAsync();
+        await WaitUntilSettledAsync();
         var program = ProgramSection(await File.ReadAllTextAsync(Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), TestContext.Current.CancellationToken), "web-2");
         var environment = EnvironmentEntry().Matches(program["environment"]).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         change(environment);
@@ -123,6 +118,23 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
             await ClusterFixture.RunAsync("supervisorctl", "-c", Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), "start", "apps:web-2");
             await WaitUntilBothReplicasUpAsync();
         }
+    }
+
+    /// <summary>
+    /// Both replicas UP and the worker answering its diagnostics: a worker that has just started may still be
+    /// compiling its first answers past the doctor's timeout, and the doctor would rightly report it.
+    /// </summary>
+    private async Task WaitUntilSettledAsync()
+    {
+        await WaitUntilBothReplicasUpAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port("WORKER_PORT")}/internal/diagnostics"), TestContext.Current.CancellationToken);
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "worker-1 to answer its diagnostics");
     }
 
     private Task WaitUntilBothReplicasUpAsync() => Eventually.WaitAsync(
