@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Scheduling;
@@ -24,6 +25,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddSingleton<DependencyFailures>();
         builder.Services.AddQueue(builder.Configuration);
         builder.Services.AddScheduling(builder.Configuration);
+        builder.Services.AddDiagnostics();
         return builder;
     }
 }

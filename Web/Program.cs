@@ -4,5 +4,6 @@ using SecondServer.Web.Commands;
 return args switch
 {
     ["migrate", .. var rest] => await MigrateCommand.RunAsync(rest),
+    ["doctor", .. var rest] => await DoctorCommand.RunAsync(rest),
     _ => await WebApp.Build(args).RunServiceAsync(),
 };

@@ -1,5 +1,6 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
 using SecondServer.Web.Errors;
@@ -38,6 +39,7 @@ internal static class WebApp
         app.UseAuthorization();
         app.UseCsrfProtection();
         app.MapDefaultEndpoints();
+        app.MapDiagnostics();
         app.MapAccountEndpoints();
         app.MapProfilePictureEndpoints();
         app.MapReportEndpoints();

@@ -1,11 +1,12 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Infrastructure.Queue;
 
 namespace SecondServer.Worker;
 
 /// <summary>
-/// Composition of the Worker host. It serves only <c>/health/*</c> on its port; its work arrives through the
+/// Composition of the Worker host. It serves only <c>/health/*</c> and the internal diagnostics on its port; its work arrives through the
 /// queue and the schedule, never through HTTP.
 /// </summary>
 internal static class WorkerApp
@@ -26,6 +27,7 @@ internal static class WorkerApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapDiagnostics();
         return app;
     }
 }

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using SecondServer.Tests.Support;
+
+namespace SecondServer.Tests.Cluster;
+
+/// <summary>scripts/doctor against the real cluster: all seven rules pass when healthy, and it names the broken one.</summary>
+[Collection("cluster")]
+public sealed partial class DoctorTests(ClusterFixture cluster)
+{
+    [Fact]
+    public async Task The_doctor_passes_every_rule_on_the_healthy_cluster_quickly()
+    {
+        await WaitUntilSettledAsync();
+        var watch = Stopwatch.StartNew();
+
+        var (exitCode, output) = await cluster.RunScriptAsync("doctor");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(7, output.Split('\n').Count(l => l.StartsWith("PASS  rule ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the doctor took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Diagnostics_answer_a_direct_request_and_hide_from_the_balancer()
+    {
+        using var http = new HttpClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        using var direct = await http.GetAsync(new Uri(cluster.Replica(1), "/internal/diagnostics"), ct);
+        using var worker = await http.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port("WORKER_PORT")}/internal/diagnostics"), ct);
+        using var balanced = await http.GetAsync(new Uri(cluster.Balancer, "/internal/diagnostics"), ct);
+
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        Assert.Contains("\"runId\"", await direct.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, worker.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, balanced.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_doctor_names_rule_2_when_a_replica_uses_another_Redis_database()
+    {
+        var output = await WithWeb2ChangedAsync(environment =>
+            environment["ConnectionStrings__redis"] += ",defaultDatabase=1");
+
+        Assert.True(output.Split('\n').Any(l => l.StartsWith("FAIL  rule 2", StringComparison.Ordinal)
+            && l.Contains("web-2 uses Redis db 1 while web-1, worker-1 use Redis db 0", StringComparison.Ordinal)
+            && l.Contains("fix: give every instance the same ConnectionStrings:redis", StringComparison.Ordinal)), output);
+    }
+
+    [Fact]
+    public async Task The_doctor_names_rule_2_when_a_replica_uses_another_Data_Protection_application_name()
+    {
+        var output = await WithWeb2ChangedAsync(environment => environment["DataProtection__ApplicationName"] = "Other");
+
+        Assert.True(output.Split('\n').Any(l => l.StartsWith("FAIL  rule 2", StringComparison.Ordinal)
+            && l.Contains("web-2 uses Data Protection application name Other while web-1, worker-1 use Data Protection application name SecondServer", StringComparison.Ordinal)), output);
+    }
+
+    /// <summary>
+    /// Replaces supervisord's web-2 by the same Web.dll started here with a changed environment, runs the doctor
+    /// (expecting it to fail), then hands web-2 back to supervisord and waits until HAProxy sees it UP again.
+    /// </summary>
+    private async Task<string> WithWeb2ChangedAsync(Action<Dictionary<string, string>> change)
+    {
+        await WaitUntilSettledAsync();
+        var program = ProgramSection(await File.ReadAllTextAsync(Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), TestContext.Current.CancellationToken), "web-2");
+        var environment = EnvironmentEntry().Matches(program["environment"]).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        change(environment);
+        var command = program["command"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var start = new ProcessStartInfo(command[0]) { WorkingDirectory = program["directory"], RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        await ClusterFixture.RunAsync("supervisorctl", "-c", Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), "stop", "apps:web-2");
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            await Eventually.WaitAsync(
+                async () =>
+                {
+                    try
+                    {
+                        using var response = await http.GetAsync(new Uri(cluster.Replica(2), "/internal/diagnostics"), TestContext.Current.CancellationToken);
+                        return response.StatusCode;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return HttpStatusCode.ServiceUnavailable;
+                    }
+                },
+                status => status == HttpStatusCode.OK || process.HasExited, TimeSpan.FromSeconds(60), "the changed web-2 to answer");
+            Assert.False(process.HasExited, "the changed web-2 exited");
+
+            var (exitCode, output) = await cluster.RunScriptAsync("doctor");
+
+            Assert.True(exitCode == 1, output);
+            return output;
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            await ClusterFixture.RunAsync("supervisorctl", "-c", Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), "start", "apps:web-2");
+            await WaitUntilBothReplicasUpAsync();
+        }
+    }
+
+    /// <summary>
+    /// Both replicas UP and the worker answering its diagnostics: a worker that has just started may still be
+    /// compiling its first answers past the doctor's timeout, and the doctor would rightly report it.
+    /// </summary>
+    private async Task WaitUntilSettledAsync()
+    {
+        await WaitUntilBothReplicasUpAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port("WORKER_PORT")}/internal/diagnostics"), TestContext.Current.CancellationToken);
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "worker-1 to answer its diagnostics");
+    }
+
+    private Task WaitUntilBothReplicasUpAsync() => Eventually.WaitAsync(
+        async () => (await cluster.BackendStatusAsync("web-1"), await cluster.BackendStatusAsync("web-2")),
+        s => s is ("UP", "UP"), TimeSpan.FromSeconds(90), "HAProxy to see web-1 and web-2 UP");
+
+    /// <summary>The key=value lines of one [program:NAME] section of supervisord.conf.</summary>
+    private static Dictionary<string, string> ProgramSection(string conf, string name) =>
+        conf.Split('\n').SkipWhile(l => l.Trim() != $"[program:{name}]").Skip(1).TakeWhile(l => !l.StartsWith('['))
+            .Where(l => l.Contains('=', StringComparison.Ordinal)).Select(l => l.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+
+    // supervisord's environment=KEY="value",KEY2="value2"; values hold commas (the Redis connection string).
+    [GeneratedRegex(@"(\w+)=""([^""]*)""")]
+    private static partial Regex EnvironmentEntry();
+}
