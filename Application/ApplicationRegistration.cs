@@ -2,6 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Application.Accounts;
 using SecondServer.Application.Admin;
+using SecondServer.Application.Diagnostics;
+using SecondServer.Application.Profiles;
+using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data;
 
 namespace SecondServer.Application;
@@ -13,6 +16,9 @@ internal static class ApplicationRegistration
     {
         builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
         builder.Services.AddAccounts(builder.Configuration);
+        builder.Services.AddProfiles(builder.Configuration);
+        builder.Services.AddReports();
+        builder.Services.AddDiagnostics();
         builder.Services.AddAdminSchedules();
         return builder;
     }

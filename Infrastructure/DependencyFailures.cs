@@ -1,5 +1,5 @@
-using Amazon.Runtime;
 using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Storage;
 using StackExchange.Redis;
 
 namespace SecondServer.Infrastructure;
@@ -15,8 +15,7 @@ internal sealed class DependencyFailures(IDbConnectionFactory database)
     public string? DependencyOf(Exception exception) => exception switch
     {
         RedisException or RedisConnectionException or RedisTimeoutException => "Redis",
-        AmazonServiceException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => "S3",
-        AmazonClientException { InnerException: HttpRequestException or IOException or System.Net.Sockets.SocketException } => "S3",
+        StorageUnavailableException => "S3",
         _ when database.IsConnectionFailure(exception) => "MySQL",
         { InnerException: { } inner } => DependencyOf(inner),
         _ => null,

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Infrastructure.Sessions;
@@ -9,7 +10,7 @@ using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Infrastructure;
 
-/// <summary>Wires the three shared sources of truth (MySQL, Redis and S3) and the scheduler built on them.</summary>
+/// <summary>Wires the three shared sources of truth (MySQL, Redis and S3) and the job queue and scheduler built on them.</summary>
 internal static class InfrastructureRegistration
 {
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
@@ -21,6 +22,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSharedSessions(builder.Configuration);
         builder.Services.AddSingleton<DependencyFailures>();
+        builder.Services.AddQueue(builder.Configuration);
         builder.Services.AddScheduling(builder.Configuration);
         return builder;
     }

@@ -1,3 +1,8 @@
 using SecondServer.Web;
+using SecondServer.Web.Commands;
 
-return await WebApp.Build(args).RunServiceAsync();
+return args switch
+{
+    ["migrate", .. var rest] => await MigrateCommand.RunAsync(rest),
+    _ => await WebApp.Build(args).RunServiceAsync(),
+};

@@ -3,6 +3,9 @@ using SecondServer.Infrastructure;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
 using SecondServer.Web.Errors;
+using SecondServer.Web.Pages;
+using SecondServer.Web.Profiles;
+using SecondServer.Web.Reports;
 
 namespace SecondServer.Web;
 
@@ -23,17 +26,24 @@ internal static class WebApp
         builder.AddApplication();
         builder.Services.AddProblemResponses();
         builder.Services.AddSessionAuthentication(builder.Configuration);
+        builder.Services.AddPages();
 
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseExceptionHandler("/error");
+        app.UseStaticFiles();
+        app.UsePages();
+        // After the error and status pages, so that re-executing them routes afresh.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseCsrfProtection();
         app.MapDefaultEndpoints();
         app.MapAccountEndpoints();
-        app.MapGet("/", (IConfiguration configuration) => Results.Ok(new { service = "SecondServer", instance = configuration["App:InstanceId"] }));
+        app.MapProfilePictureEndpoints();
+        app.MapReportEndpoints();
+        app.MapQueueAdminEndpoints();
         app.MapScheduleAdminEndpoints();
+        app.MapRazorPages();
         return app;
     }
 }

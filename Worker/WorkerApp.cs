@@ -1,5 +1,6 @@
 using SecondServer.Application;
 using SecondServer.Infrastructure;
+using SecondServer.Infrastructure.Queue;
 
 namespace SecondServer.Worker;
 
@@ -21,6 +22,7 @@ internal static class WorkerApp
         builder.AddServiceDefaults();
         builder.AddInfrastructure();
         builder.AddApplication();
+        builder.Services.AddQueueWorker();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -61,4 +61,34 @@ internal sealed class AccountStore(IDbConnectionFactory database, TimeProvider t
             "UPDATE accounts SET display_name = @displayName, updated_at = @now WHERE id = @id",
             new { id, displayName, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Points the account at a new picture; returns the key it pointed at before (null if none or no account).</summary>
+    public async Task<(bool Found, string? PreviousKey)> SwapPictureKeyAsync(long id, string pictureKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The row lock orders concurrent replacements, so each one deletes exactly the picture it replaced.
+        var current = await connection.QuerySingleOrDefaultAsync<PictureRow>(new CommandDefinition(
+            "SELECT id AS Id, picture_key AS PictureKey FROM accounts WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
+        if (current is null)
+        {
+            return (false, null);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE accounts SET picture_key = @pictureKey, updated_at = @now WHERE id = @id",
+            new { id, pictureKey, now = time.GetUtcNow().UtcDateTime }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (true, current.PictureKey);
+    }
+
+    /// <summary>Whether any account points at this picture.</summary>
+    public async Task<bool> IsPictureInUseAsync(string pictureKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM accounts WHERE picture_key = @pictureKey", new { pictureKey }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    private sealed record PictureRow(long Id, string? PictureKey);
 }

@@ -34,6 +34,7 @@ internal interface IDbConnectionFactory
 /// connection's protocol state; <see cref="AliasUtf8mb3"/> maps it to the driver's <c>utf8</c> entry.</item>
 /// <item>Its async methods run synchronously on the caller's thread; commands here are moved to the thread pool so
 /// concurrent awaits really overlap, and startup raises the pool's minimum threads to the connection pool size.</item>
+/// <item>A transaction begun without an isolation level fails with a syntax error; the server's default is used.</item>
 /// <item>A cancellation token passed to it surfaces as a NullReferenceException from inside the driver; here the
 /// token cancels the query on the server (KILL QUERY) and surfaces as an <see cref="OperationCanceledException"/>.</item>
 /// </list>
@@ -72,10 +73,11 @@ internal sealed class MySqlConnectionFactory : IDbConnectionFactory
         // 1040 too many connections, 1042 cannot connect, 1045 access denied (the credentials may be rotating),
         // 1053 server shutdown in progress, 2006 gone away, 2013 lost connection during query.
         MySqlException { Number: 1040 or 1042 or 1045 or 1053 or 2006 or 2013 } => true,
+        MySqlException { InnerException: SocketException or IOException or EndOfStreamException or TimeoutException } => true,
         MySqlException { InnerException: { } inner } => IsConnectionFailure(inner),
-        SocketException or IOException or EndOfStreamException or TimeoutException => true,
+        MySqlException m => m.Message.StartsWith("Unable to connect to any of the specified MySQL hosts", StringComparison.Ordinal),
         AggregateException a => a.InnerExceptions.Any(IsConnectionFailure),
-        _ => exception.Message.StartsWith("Unable to connect to any of the specified MySQL hosts", StringComparison.Ordinal),
+        _ => false,
     };
 
     public bool IsDuplicateKey(Exception exception) => exception is MySqlException { Number: 1062 };
@@ -146,8 +148,9 @@ internal sealed class MySqlConnectionFactory : IDbConnectionFactory
             await Task.Run(inner.Open, CancellationToken.None);
         }
 
+        // The driver turns Unspecified (what BeginTransactionAsync() passes) into "SET ... ISOLATION LEVEL " and a syntax error.
         protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
-            new DriverTransaction(this, inner.BeginTransaction(isolationLevel));
+            new DriverTransaction(this, isolationLevel == IsolationLevel.Unspecified ? inner.BeginTransaction() : inner.BeginTransaction(isolationLevel));
 
         protected override async ValueTask<DbTransaction> BeginDbTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken)
         {

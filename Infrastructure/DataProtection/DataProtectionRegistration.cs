@@ -17,6 +17,9 @@ internal static class DataProtectionRegistration
 
     public static IServiceCollection AddSharedDataProtection(this IServiceCollection services, IConfiguration configuration)
     {
+        // Registered first so that it starts before the framework's hosted service reads the key ring.
+        services.AddSingleton<KeyRingMaintainer>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyRingMaintainer>());
         services.AddDataProtection()
             .SetApplicationName(configuration["DataProtection:ApplicationName"] ?? ApplicationName)
             .DisableAutomaticKeyGeneration();
@@ -26,8 +29,6 @@ internal static class DataProtectionRegistration
             return new RedisXmlRepository(redis.ToConfiguration("dataprotection"), redis.KeyPrefix);
         });
         services.AddOptions<KeyManagementOptions>().Configure<RedisXmlRepository>((o, repository) => o.XmlRepository = repository);
-        services.AddSingleton<KeyRingMaintainer>();
-        services.AddHostedService(sp => sp.GetRequiredService<KeyRingMaintainer>());
         services.AddHealthChecks().AddCheck<KeyRingHealthCheck>("dataprotection");
         return services;
     }

@@ -48,6 +48,26 @@ internal sealed class KeyRingMaintainer(IKeyManager keys, RedisLock locks, TimeP
         return created;
     }
 
+    /// <summary>
+    /// Tries once before the host goes on starting (bounded, so an unreachable Redis does not hold startup), so the
+    /// framework's own start-up read of the key ring, which runs after this, finds a key.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await EnsureKeysAsync(bounded.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("The shared Data Protection key ring is not reachable at startup: {Error}; retrying in the background", ex.Message);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = new Backoff(time);
@@ -55,9 +75,13 @@ internal sealed class KeyRingMaintainer(IKeyManager keys, RedisLock locks, TimeP
         {
             try
             {
+                if (_ready)
+                {
+                    await Task.Delay(CheckEvery, time, stoppingToken);
+                }
+
                 await EnsureKeysAsync(stoppingToken);
                 backoff.Reset();
-                await Task.Delay(CheckEvery, time, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -16,6 +16,7 @@ internal static class StorageRegistration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddSingleton<ObjectStorage>();
         services.AddSingleton<BucketInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<BucketInitializer>());
         services.AddHealthChecks().AddCheck<S3HealthCheck>("s3", timeout: TimeSpan.FromSeconds(3));

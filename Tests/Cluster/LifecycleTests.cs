@@ -37,6 +37,15 @@ public sealed class LifecycleTests(ClusterFixture cluster)
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = "uploads", Key = $"survives/{marker}", ContentBody = marker }, ct);
         }
 
+        var email = $"{marker}@example.com";
+        var picture = new byte[] { 0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 2, 3, 4, 5, 6 };
+        using (var before = new Browser())
+        {
+            await before.SignUpAndInAsync(cluster.Balancer, email);
+            using var upload = await before.PutAsync(cluster.Balancer, "/api/profile/picture", new MultipartFormDataContent { { new ByteArrayContent(picture), "file", "me.gif" } });
+            Assert.Equal(System.Net.HttpStatusCode.OK, upload.StatusCode);
+        }
+
         var down = await cluster.RunScriptAsync("down");
         Assert.True(down.ExitCode == 0, down.Output);
         var up = await cluster.RunScriptAsync("up");
@@ -49,6 +58,12 @@ public sealed class LifecycleTests(ClusterFixture cluster)
             using var stored = await s3.GetObjectAsync("uploads", $"survives/{marker}", ct);
             Assert.Equal(marker, await new StreamReader(stored.ResponseStream).ReadToEndAsync(ct));
         }
+
+        using var after = new Browser();
+        await after.SignUpAndInAsync(cluster.Balancer, email);
+        using var redirect = await after.GetAsync(cluster.Balancer, "/api/profile/picture");
+        using var http = new HttpClient();
+        Assert.Equal(picture, await http.GetByteArrayAsync(redirect.Headers.Location, ct));
     }
 
     [Fact]

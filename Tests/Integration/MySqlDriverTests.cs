@@ -64,6 +64,28 @@ public sealed class MySqlDriverTests : IAsyncLifetime
         Assert.All(await Task.WhenAll(queries), r => Assert.Equal(0, r));
     }
 
+    [Fact]
+    public async Task Transactions_without_an_isolation_level_commit_and_roll_back()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var connection = await _database.Connections.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("CREATE TABLE tx (id INT PRIMARY KEY)", cancellationToken: ct));
+
+        await using (var rolledBack = await connection.BeginTransactionAsync(ct))
+        {
+            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO tx VALUES (1)", transaction: rolledBack, cancellationToken: ct));
+            await rolledBack.RollbackAsync(ct);
+        }
+
+        await using (var committed = await connection.BeginTransactionAsync(ct))
+        {
+            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO tx VALUES (2)", transaction: committed, cancellationToken: ct));
+            await committed.CommitAsync(ct);
+        }
+
+        Assert.Equal([2], await connection.QueryAsync<int>(new CommandDefinition("SELECT id FROM tx", cancellationToken: ct)));
+    }
+
     private async Task WaitUntilRunningAsync(string marker, int expected, CancellationToken ct)
     {
         await Eventually.WaitAsync(

@@ -66,12 +66,66 @@ public sealed class S3RoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Listing_pages_through_more_objects_than_one_page_holds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var storage = new ObjectStorage(_s3, Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System);
+        for (var i = 0; i < 3; i++)
+        {
+            await storage.PutAsync($"paged/{i}", new MemoryStream([(byte)i]), "application/octet-stream", null, ct);
+        }
+
+        var page = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = "paged/", MaxKeys = 2 }, ct);
+        var second = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = "paged/", MaxKeys = 2, ContinuationToken = page.NextContinuationToken }, ct);
+
+        Assert.True(page.IsTruncated);
+        Assert.Equal(["paged/0", "paged/1", "paged/2"], page.S3Objects.Concat(second.S3Objects).Select(o => o.Key));
+    }
+
+    [Fact]
     public async Task Anonymous_requests_are_refused()
     {
         using var http = new HttpClient();
         var response = await http.GetAsync(new Uri(_options.Endpoint, $"/{_options.Bucket}"), TestContext.Current.CancellationToken);
 
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData(S3UploadStream.PartSize)]
+    [InlineData((2 * S3UploadStream.PartSize) + 12_345)]
+    public async Task An_object_streamed_through_S3UploadStream_in_odd_chunks_comes_back_byte_for_byte(int size)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var key = $"stream/{size}.bin";
+
+        await using (var upload = new S3UploadStream(_s3, _options.Bucket, key, "application/octet-stream"))
+        {
+            for (var offset = 0; offset < size; offset += 70_001)
+            {
+                await upload.WriteAsync(bytes.AsMemory(offset, Math.Min(70_001, size - offset)), ct);
+            }
+
+            await upload.CompleteAsync(ct);
+        }
+
+        Assert.Equal(SHA256.HashData(bytes), await HashOfAsync(key, size, ct));
+    }
+
+    [Fact]
+    public async Task An_S3UploadStream_never_completed_leaves_no_object()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var upload = new S3UploadStream(_s3, _options.Bucket, "stream/abandoned.bin", "application/octet-stream"))
+        {
+            await upload.WriteAsync(RandomNumberGenerator.GetBytes(S3UploadStream.PartSize + 1), ct);
+        }
+
+        var listing = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = "stream/abandoned" }, ct);
+        Assert.Empty(listing.S3Objects ?? []);
     }
 
     private async Task<byte[]> HashOfAsync(string key, long expectedLength, CancellationToken ct)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using SecondServer.Web;
 using SecondServer.Worker;
 
@@ -50,6 +51,7 @@ internal sealed class TestHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Configuration.AddInMemoryCollection([new("App:InstanceId", instanceId)]);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.AddProvider(new TestOutputLoggerProvider());
             configure?.Invoke(builder);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Options;
 using SecondServer.Application.Accounts;
 using SecondServer.Infrastructure.Sessions;
+using SecondServer.Infrastructure.Storage;
+using SecondServer.Web.Profiles;
 
 namespace SecondServer.Web.Accounts;
 
@@ -14,7 +15,7 @@ internal static class AccountEndpoints
     {
         app.MapPost("/api/account/register", RegisterAsync).WithMetadata(new Csrf.ExemptAttribute());
         app.MapPost("/api/account/login", LoginAsync).WithMetadata(new Csrf.ExemptAttribute());
-        app.MapPost("/api/account/logout", (Delegate)LogoutAsync);
+        app.MapPost("/api/account/logout", LogoutAsync);
         app.MapPost("/api/account/password", ChangePasswordAsync).RequireAuthorization();
         app.MapGet("/api/me", MeAsync).RequireAuthorization();
         app.MapPut("/api/profile", UpdateProfileAsync).RequireAuthorization();
@@ -46,7 +47,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<IResult> LoginAsync(LoginRequest request, HttpContext http, AccountService accounts, ProfileCache profiles,
-        IOptions<AdminOptions> admins, IOptions<SessionLifetimeOptions> sessions, TimeProvider time, CancellationToken ct)
+        SessionSignIn signIn, ObjectStorage storage, CancellationToken ct)
     {
         var errors = Errors(
             ("email", string.IsNullOrWhiteSpace(request.Email) ? "Email is required." : request.Email.Length > AccountRules.MaxEmailLength ? "Email is too long." : null),
@@ -63,24 +64,22 @@ internal static class AccountEndpoints
                 http.Response.Headers.RetryAfter = Math.Ceiling(throttled.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
                 return Results.Problem(title: "Too many failed sign-ins.", detail: "Wait before trying again.", statusCode: StatusCodes.Status429TooManyRequests);
             case LoginResult.Succeeded { Account: var account }:
-                await SignInAsync(http, account.Id, account.Email, admins, sessions, time);
+                await signIn.SignInAsync(http, account.Id, account.Email);
                 var profile = await profiles.GetAsync(account.Id, ct);
-                return Results.Ok(ToResponse(profile!));
+                return Results.Ok(ToResponse(profile!, storage));
             default:
                 return Results.Problem(title: "Invalid email or password.", statusCode: StatusCodes.Status401Unauthorized);
         }
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext http)
+    private static async Task<IResult> LogoutAsync(HttpContext http, SessionSignIn signIn)
     {
-        // Deletes the ticket from Redis: the cookie is void on every replica, also for anyone replaying it.
-        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        http.Response.Cookies.Delete(SessionAuthentication.XsrfCookieName);
+        await signIn.SignOutAsync(http);
         return Results.NoContent();
     }
 
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, HttpContext http, AccountService accounts, RedisTicketStore tickets,
-        IOptions<AdminOptions> admins, IOptions<SessionLifetimeOptions> sessions, TimeProvider time, CancellationToken ct)
+        SessionSignIn signIn, CancellationToken ct)
     {
         var errors = Errors(("currentPassword", string.IsNullOrEmpty(request.CurrentPassword) ? "The current password is required." : null), ("newPassword", AccountRules.PasswordError(request.NewPassword)));
         if (errors.Count > 0)
@@ -96,11 +95,11 @@ internal static class AccountEndpoints
 
         // A changed password ends every session of the account, on every replica; this one continues under a new key.
         await tickets.RemoveAllForUserAsync(accountId.ToString(CultureInfo.InvariantCulture), exceptKey: null, ct);
-        await SignInAsync(http, accountId, http.User.FindFirst(System.Security.Claims.ClaimTypes.Email)!.Value, admins, sessions, time);
+        await signIn.SignInAsync(http, accountId, http.User.FindFirst(System.Security.Claims.ClaimTypes.Email)!.Value);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MeAsync(HttpContext http, ProfileCache profiles, CancellationToken ct)
+    private static async Task<IResult> MeAsync(HttpContext http, ProfileCache profiles, ObjectStorage storage, CancellationToken ct)
     {
         var profile = await profiles.GetAsync(http.User.AccountId(), ct);
         if (profile is null)
@@ -110,10 +109,10 @@ internal static class AccountEndpoints
         }
 
         Csrf.IssueToken(http);
-        return Results.Ok(ToResponse(profile));
+        return Results.Ok(ToResponse(profile, storage));
     }
 
-    private static async Task<IResult> UpdateProfileAsync(UpdateProfileRequest request, HttpContext http, AccountService accounts, ProfileCache profiles, CancellationToken ct)
+    private static async Task<IResult> UpdateProfileAsync(UpdateProfileRequest request, HttpContext http, AccountService accounts, ProfileCache profiles, ObjectStorage storage, CancellationToken ct)
     {
         if (AccountRules.DisplayNameError(request.DisplayName) is { } error)
         {
@@ -122,34 +121,11 @@ internal static class AccountEndpoints
 
         var accountId = http.User.AccountId();
         await accounts.UpdateDisplayNameAsync(accountId, request.DisplayName!, ct);
-        return Results.Ok(ToResponse((await profiles.GetAsync(accountId, ct))!));
+        return Results.Ok(ToResponse((await profiles.GetAsync(accountId, ct))!, storage));
     }
 
-    private static async Task SignInAsync(HttpContext http, long accountId, string email, IOptions<AdminOptions> admins, IOptions<SessionLifetimeOptions> sessions, TimeProvider time)
-    {
-        // Ends this browser's previous session (its ticket leaves Redis) and stops the request's handler from
-        // refreshing the old cookie on the way out.
-        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-
-        var principal = SessionAuthentication.PrincipalFor(accountId, email, admins);
-        var properties = new AuthenticationProperties { IsPersistent = false };
-        properties.Items[RedisTicketStore.AbsoluteExpiryItem] = (time.GetUtcNow() + sessions.Value.AbsoluteTimeout).ToString("O", CultureInfo.InvariantCulture);
-
-        // The cookie handler of this request remembers the session key it authenticated with and, on sign-in,
-        // renews that key instead of storing a new one. A new handler instance knows no key (the old session is
-        // gone from the store), so the sign-in gets a fresh key: no session fixation.
-        var fresh = await new AuthenticationHandlerProvider(http.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>())
-            .GetHandlerAsync(http, CookieAuthenticationDefaults.AuthenticationScheme) as IAuthenticationSignInHandler
-            ?? throw new InvalidOperationException("The cookie scheme cannot sign in.");
-        await fresh.SignInAsync(principal, properties);
-
-        // The antiforgery token is bound to the user: issue it for the one just signed in.
-        http.User = principal;
-        Csrf.IssueToken(http);
-    }
-
-    private static MeResponse ToResponse(Profile profile) =>
-        new(profile.Email, profile.DisplayName, profile.PictureKey is null ? null : "/api/profile/picture");
+    private static MeResponse ToResponse(Profile profile, ObjectStorage storage) =>
+        new(profile.Email, profile.DisplayName, ProfilePictureEndpoints.UrlFor(profile.PictureKey, storage));
 
     private static Dictionary<string, string[]> Errors(params (string Field, string? Error)[] checks) =>
         checks.Where(c => c.Error is not null).ToDictionary(c => c.Field, c => new[] { c.Error! });

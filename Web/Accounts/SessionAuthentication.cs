@@ -27,6 +27,7 @@ internal static class SessionAuthentication
     public static IServiceCollection AddSessionAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddSingleton<SessionSignIn>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.Cookie.Name = CookieName;
@@ -36,7 +37,7 @@ internal static class SessionAuthentication
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.LoginPath = "/login";
-            o.AccessDeniedPath = "/forbidden";
+            o.AccessDeniedPath = "/status/403";
             o.Events = new CookieAuthenticationEvents
             {
                 OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized),

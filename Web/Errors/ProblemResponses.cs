@@ -12,6 +12,15 @@ internal sealed class ProblemResponses(DependencyFailures dependencies, IProblem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // The handler runs with the request re-pointed at the error page; what the client asked for is kept here.
+        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? httpContext.Request.Path.Value ?? "";
+        if (SecondServer.Web.Pages.PagesRegistration.IsPagePath(path))
+        {
+            // Pages get the HTML error page (/error) instead, with the same request id.
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, path);
+            return false;
+        }
+
         var problem = exception switch
         {
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request is malformed.", Detail = bad.Message },
@@ -23,7 +32,11 @@ internal sealed class ProblemResponses(DependencyFailures dependencies, IProblem
             },
             _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "An unexpected error occurred." },
         };
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        if (problem.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogWarning("{Title} {Method} {Path}: {Error}", problem.Title, httpContext.Request.Method, httpContext.Request.Path, exception.Message);
             httpContext.Response.Headers.RetryAfter = "5";

@@ -7,7 +7,7 @@ shopt -u patsub_replacement 2>/dev/null || true
 DATA="${SECONDSERVER_DATA:-$ROOT/.data}"
 SUPERVISOR_CONF="$DATA/supervisor/supervisord.conf"
 
-CLUSTER_SETTINGS=(LB_BIND LB_HTTP_PORT LB_HTTPS_PORT LB_STATS_PORT WEB1_PORT WEB2_PORT WORKER_PORT REDIS_PORT MYSQL_PORT S3_PORT)
+CLUSTER_SETTINGS=(LB_BIND LB_HTTPS_REDIRECT LB_HTTP_PORT LB_HTTPS_PORT LB_STATS_PORT WEB1_PORT WEB2_PORT WORKER_PORT REDIS_PORT MYSQL_PORT S3_PORT)
 
 load_cluster_settings() {
   mkdir -p "$DATA"
@@ -16,6 +16,7 @@ load_cluster_settings() {
     source "$DATA/cluster.env"
   fi
   LB_BIND="${LB_BIND:-0.0.0.0}"
+  LB_HTTPS_REDIRECT="${LB_HTTPS_REDIRECT:-0}"
   LB_HTTP_PORT="${LB_HTTP_PORT:-8080}"
   LB_HTTPS_PORT="${LB_HTTPS_PORT:-8443}"
   LB_STATS_PORT="${LB_STATS_PORT:-8404}"
@@ -48,12 +49,23 @@ load_secrets() {
   source "$DATA/secrets.env"
 }
 
+# app_settings: the apps' configuration, one KEY=VALUE a line (environment variable names).
+app_settings() {
+  printf '%s\n' \
+    "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT,password=$REDIS_PASSWORD" \
+    "ConnectionStrings__appdb=Server=127.0.0.1;Port=$MYSQL_PORT;User ID=app;Password=$MYSQL_APP_PASSWORD;Database=appdb;SslMode=None" \
+    "ConnectionStrings__uploads=Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY" \
+    "Admin__Emails__0=admin@example.com" \
+    "ASPNETCORE_ENVIRONMENT=Production" \
+    "DOTNET_CLI_TELEMETRY_OPTOUT=1" \
+    "DOTNET_NOLOGO=1"
+}
+
+# app_environment: the same settings in supervisord's environment= syntax.
 app_environment() {
-  printf '%s' \
-    "ConnectionStrings__redis=\"127.0.0.1:$REDIS_PORT,password=$REDIS_PASSWORD\"," \
-    "ConnectionStrings__appdb=\"Server=127.0.0.1;Port=$MYSQL_PORT;User ID=app;Password=$MYSQL_APP_PASSWORD;Database=appdb;SslMode=None\"," \
-    "ConnectionStrings__uploads=\"Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY\"," \
-    "Admin__Emails__0=\"admin@example.com\",ASPNETCORE_ENVIRONMENT=\"Production\",DOTNET_CLI_TELEMETRY_OPTOUT=\"1\",DOTNET_NOLOGO=\"1\""
+  local line entries=()
+  while IFS= read -r line; do entries+=("${line%%=*}=\"${line#*=}\""); done < <(app_settings)
+  (IFS=,; printf '%s' "${entries[*]}")
 }
 
 # render TEMPLATE OUTPUT: fills in every @NAME@ of the template.
@@ -61,7 +73,7 @@ render() {
   local content
   content="$(<"$1")"
   local -A values=(
-    [DATA]="$DATA" [LB_BIND]="$LB_BIND" [LB_HTTP_PORT]="$LB_HTTP_PORT" [LB_HTTPS_PORT]="$LB_HTTPS_PORT"
+    [DATA]="$DATA" [LB_BIND]="$LB_BIND" [HTTPS_REDIRECT]="$([ "$LB_HTTPS_REDIRECT" = 1 ] || printf '# ')" [LB_HTTP_PORT]="$LB_HTTP_PORT" [LB_HTTPS_PORT]="$LB_HTTPS_PORT"
     [LB_STATS_PORT]="$LB_STATS_PORT" [WEB1_PORT]="$WEB1_PORT" [WEB2_PORT]="$WEB2_PORT" [WORKER_PORT]="$WORKER_PORT"
     [DOTNET]="$(command -v dotnet)" [HAPROXY]="$(command -v haproxy || echo /usr/sbin/haproxy)"
     [REDIS_COMMAND]="$(redis_command "$REDIS_PORT" "$REDIS_PASSWORD" "$DATA/redis")"

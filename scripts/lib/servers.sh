@@ -32,8 +32,10 @@ mariadb_sql() {
   mariadb --no-defaults --socket="$1/mysqld.sock" -uroot -e "$2"
 }
 
-# s3_command PORT DIR ACCESS_KEY SECRET_KEY: environment and command line of the S3 server.
+# s3_command PORT DIR ACCESS_KEY SECRET_KEY: environment and command line of the S3 server. s3rver encrypts list
+# continuation tokens with DES, which OpenSSL 3 only offers through its legacy provider: without it, listing a
+# bucket with more objects than one page fails with an internal error.
 s3_command() {
-  printf 'env S3_MODULES=%s S3_ADDRESS=127.0.0.1 S3_PORT=%s S3_DIRECTORY=%s S3_ACCESS_KEY=%s S3_SECRET_KEY=%s %s %s' \
+  printf 'env S3_MODULES=%s S3_ADDRESS=127.0.0.1 S3_PORT=%s S3_DIRECTORY=%s S3_ACCESS_KEY=%s S3_SECRET_KEY=%s %s --openssl-legacy-provider %s' \
     "$TOOLS/s3/node_modules" "$1" "$2" "$3" "$4" "$(command -v node)" "$ROOT/deploy/s3/server.js"
 }

@@ -1,0 +1,51 @@
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Queue;
+
+namespace SecondServer.Application.Diagnostics;
+
+/// <summary>
+/// A job that takes the time it is told to and writes down each run (queue_probe_runs): an end-to-end check of the
+/// queue, workers and database for operators. It ships with the application on purpose: a Worker process runs only
+/// job types of its own assemblies, and the tests that kill, stop and race real Worker processes watch it through
+/// these rows.
+/// </summary>
+internal sealed record QueueProbeJob(string Label, int WorkMilliseconds) : IJob
+{
+    public static string JobType => "queue:probe";
+}
+
+internal sealed class QueueProbeHandler(IDbConnectionFactory database, IConfiguration configuration, TimeProvider time) : IJobHandler<QueueProbeJob>
+{
+    public async Task HandleAsync(QueueProbeJob job, JobContext context, CancellationToken cancellationToken)
+    {
+        long run;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            run = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO queue_probe_runs (job_id, label, attempt, instance, started_at) VALUES (@JobId, @Label, @Attempt, @instance, @now);
+                SELECT LAST_INSERT_ID();
+                """,
+                new { context.JobId, job.Label, context.Attempt, instance = configuration["App:InstanceId"] ?? Environment.MachineName, now = time.GetUtcNow().UtcDateTime },
+                cancellationToken: cancellationToken));
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(job.WorkMilliseconds, 0, 3_600_000)), time, cancellationToken);
+
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE queue_probe_runs SET finished_at = @now WHERE id = @run",
+                new { run, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+        }
+    }
+}
+
+internal static class DiagnosticsRegistration
+{
+    public static IServiceCollection AddDiagnostics(this IServiceCollection services) =>
+        services.AddJob<QueueProbeJob, QueueProbeHandler>();
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using Amazon.S3;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Queue;
+using SecondServer.Infrastructure.Storage;
+
+namespace SecondServer.Application.Reports;
+
+/// <summary>Builds the accounts CSV of one report row.</summary>
+internal sealed record GenerateReportJob(Guid ReportId) : IJob
+{
+    public static string JobType => "report:generate";
+}
+
+/// <summary>
+/// Streams the accounts table, page by page in id order, into a CSV object in S3, holding one page and one upload
+/// part in memory whatever the table's size. Idempotent: the object key derives from the report id, so a second
+/// delivery (after a crash) overwrites the same object, and a report already done is left alone.
+/// </summary>
+internal sealed class GenerateReportHandler(
+    IDbConnectionFactory database,
+    IAmazonS3 s3,
+    IOptions<StorageOptions> storage,
+    TimeProvider time,
+    ILogger<GenerateReportHandler> logger) : IJobHandler<GenerateReportJob>, IJobFailureHandler<GenerateReportJob>
+{
+    private const int PageSize = 1000;
+
+    public async Task HandleAsync(GenerateReportJob job, JobContext context, CancellationToken cancellationToken)
+    {
+        if (!await MarkRunningAsync(job.ReportId, cancellationToken))
+        {
+            logger.LogInformation("Report {ReportId} is already done or gone; nothing to do", job.ReportId);
+            return;
+        }
+
+        var key = ReportService.ObjectKeyOf(job.ReportId);
+        var rows = 0L;
+        await using (var upload = new S3UploadStream(s3, storage.Value.Bucket, key, "text/csv; charset=utf-8"))
+        {
+            await using (var writer = new StreamWriter(upload, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024, leaveOpen: true))
+            {
+                await writer.WriteAsync("id,email,display_name,created_at\n");
+                long after = 0;
+                while (true)
+                {
+                    var page = await NextPageAsync(after, cancellationToken);
+                    foreach (var account in page)
+                    {
+                        await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"{account.Id},{Csv.Field(account.Email)},{Csv.Field(account.DisplayName)},{DateTime.SpecifyKind(account.CreatedAt, DateTimeKind.Utc):yyyy-MM-ddTHH:mm:ss.ffffffZ}\n"));
+                    }
+
+                    rows += page.Count;
+                    if (page.Count < PageSize)
+                    {
+                        break;
+                    }
+
+                    after = page[^1].Id;
+                }
+
+                await writer.FlushAsync(cancellationToken);
+            }
+
+            await upload.CompleteAsync(cancellationToken);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE reports SET status = 'done', object_key = @key, error = NULL, finished_at = @now WHERE id = @id",
+            new { id = job.ReportId, key, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+        logger.LogInformation("Report {ReportId} done: {Rows} accounts in {Key}", job.ReportId, rows, key);
+    }
+
+    public async Task OnFailedAsync(GenerateReportJob job, JobContext context, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE reports SET status = 'failed', error = @reason, finished_at = @now WHERE id = @id AND status <> 'done'",
+            new { id = job.ReportId, reason, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+    }
+
+    // A failed report may run again (an operator retried its job); a done one may not.
+    private async Task<bool> MarkRunningAsync(Guid reportId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE reports SET status = 'running', started_at = @now, error = NULL WHERE id = @reportId AND status <> 'done'",
+            new { reportId, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    private async Task<List<AccountRow>> NextPageAsync(long after, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<AccountRow>(new CommandDefinition(
+            "SELECT id AS Id, email AS Email, display_name AS DisplayName, created_at AS CreatedAt FROM accounts WHERE id > @after ORDER BY id LIMIT @limit",
+            new { after, limit = PageSize }, cancellationToken: cancellationToken))];
+    }
+
+    private sealed record AccountRow(long Id, string Email, string DisplayName, DateTime CreatedAt);
+}
+
+/// <summary>RFC 4180 fields, safe to open in a spreadsheet.</summary>
+internal static class Csv
+{
+    public static string Field(string value)
+    {
+        // A cell starting with = + - @ (or a tab or CR) is a formula to a spreadsheet: a display name must never run
+        // as one on an administrator's machine (OWASP's CSV injection advice: prefix a quote).
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+}

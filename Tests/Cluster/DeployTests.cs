@@ -1,0 +1,91 @@
+using System.Net;
+using SecondServer.Tests.Support;
+
+namespace SecondServer.Tests.Cluster;
+
+/// <summary>Rule 6 on the running cluster: rolling deploys and rollbacks with no failed request.</summary>
+[Collection("cluster")]
+public sealed class DeployTests(ClusterFixture cluster)
+{
+    [Fact]
+    public async Task A_rolling_deploy_under_continuous_authenticated_requests_fails_none()
+    {
+        using var browser = new Browser();
+        await browser.SignUpAndInAsync(cluster.Balancer, $"{Guid.NewGuid():N}@example.com");
+        var cookie = browser.Cookies.GetCookieHeader(cluster.Balancer);
+        var before = await InstanceReleasesAsync();
+
+        await using var load = LoadGenerator.Start(new Uri(cluster.Balancer, "/api/me"), prepare: r => { r.Headers.Add("Cookie", cookie); return r; });
+        var (exitCode, output) = await cluster.RunScriptAsync("deploy");
+        await load.StopAsync();
+        var after = await InstanceReleasesAsync();
+
+        Assert.True(exitCode == 0, output);
+        Assert.Empty(load.Failures);
+        Assert.True(load.Succeeded > 100, $"only {load.Succeeded} requests were made");
+        Assert.All(after, r => Assert.NotEqual(before[0], r));
+        Assert.Single(after.Distinct());
+        Assert.Equal("UP", await cluster.BackendStatusAsync("web-1"));
+        Assert.Equal("UP", await cluster.BackendStatusAsync("web-2"));
+    }
+
+    [Fact]
+    public async Task A_release_that_never_becomes_healthy_is_rolled_back_and_the_cluster_keeps_serving()
+    {
+        var current = (await InstanceReleasesAsync())[0];
+        var broken = Path.Combine(Path.GetTempPath(), $"{current}-broken-{Guid.NewGuid():N}"[..60]);
+        CopyDirectory(Path.Combine(cluster.DataDirectory, "releases", current), broken);
+        // Valid enough to start, invalid configuration once it does: the process exits at startup, again and again.
+        await File.WriteAllTextAsync(Path.Combine(broken, "web", "appsettings.Production.json"), """{ "Storage": { "Bucket": "Not_A_Bucket" } }""", TestContext.Current.CancellationToken);
+
+        await using var load = LoadGenerator.Start(new Uri(cluster.Balancer, "/health/live"));
+        var (exitCode, output) = await cluster.RunScriptAsync("deploy", null, "--release", broken);
+        await load.StopAsync();
+        Directory.Delete(broken, recursive: true);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("rolling it back", output, StringComparison.Ordinal);
+        Assert.Empty(load.Failures);
+        Assert.Equal([current, current, current], await InstanceReleasesAsync());
+        await Eventually.WaitAsync(() => cluster.BackendStatusAsync("web-1"), s => s == "UP", TimeSpan.FromSeconds(30), "web-1 UP again");
+        Assert.Equal("UP", await cluster.BackendStatusAsync("web-2"));
+    }
+
+    [Fact]
+    public async Task A_deploy_refuses_while_a_replica_is_down_or_another_deploy_runs()
+    {
+        var conf = Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf");
+        await ClusterFixture.RunAsync("supervisorctl", "-c", conf, "stop", "apps:web-2");
+        await Eventually.WaitAsync(() => cluster.BackendStatusAsync("web-2"), s => s.StartsWith("DOWN", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "web-2 DOWN");
+        var whileDown = await cluster.RunScriptAsync("deploy");
+        await ClusterFixture.RunAsync("supervisorctl", "-c", conf, "start", "apps:web-2");
+        await Eventually.WaitAsync(() => cluster.BackendStatusAsync("web-2"), s => s == "UP", TimeSpan.FromSeconds(60), "web-2 UP");
+
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", ["-n", Path.Combine(cluster.DataDirectory, "deploy.lock"), "sleep", "60"]))!;
+        await Eventually.WaitAsync(async () => (await ClusterFixture.RunAsync("flock", "-n", Path.Combine(cluster.DataDirectory, "deploy.lock"), "true")).ExitCode, code => code != 0, TimeSpan.FromSeconds(10), "the lock to be held");
+        var whileLocked = await cluster.RunScriptAsync("deploy");
+        holder.Kill(entireProcessTree: true);
+
+        Assert.NotEqual(0, whileDown.ExitCode);
+        Assert.Contains("web-2 is DOWN", whileDown.Output, StringComparison.Ordinal);
+        Assert.NotEqual(0, whileLocked.ExitCode);
+        Assert.Contains("another deploy is running", whileLocked.Output, StringComparison.Ordinal);
+    }
+
+    private Task<string[]> InstanceReleasesAsync() => Task.FromResult(
+        new[] { "web-1", "web-2", "worker-1" }.Select(i => Path.GetFileName(new DirectoryInfo(Path.Combine(cluster.DataDirectory, "instances", i)).LinkTarget!)).ToArray());
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(dir.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using SecondServer.Tests.Support;
+
+namespace SecondServer.Tests.Integration.Pages;
+
+/// <summary>The server-rendered pages across two replicas: forms with antiforgery, flash messages in the shared session.</summary>
+public sealed partial class PageFlowTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private TestHost _web1 = null!;
+    private TestHost _web2 = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        var settings = TestHost.SharedSettings(_database.ConnectionString);
+        _web1 = await TestHost.StartWebAsync("web-1", settings);
+        _web2 = await TestHost.StartWebAsync("web-2", settings);
+        await Task.WhenAll(_web1.WaitUntilReadyAsync(), _web2.WaitUntilReadyAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _web1.DisposeAsync();
+        await _web2.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Registering_through_one_replica_shows_the_welcome_on_the_page_the_other_renders()
+    {
+        using var browser = new Browser();
+        var form = await FormAsync(browser, _web1.Address, "/register");
+
+        using var posted = await browser.PostAsync(_web1.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = form, ["Email"] = "page@example.com", ["DisplayName"] = "Paige", ["Password"] = "correct horse battery",
+        }));
+        using var profile = await browser.GetAsync(_web2.Address, "/profile");
+        var html = await profile.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
+        Assert.Contains("Welcome, Paige.", html, StringComparison.Ordinal);
+        Assert.Contains("served by web-2", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Form_errors_are_shown_next_to_the_field_and_the_input_is_kept()
+    {
+        using var browser = new Browser();
+        var form = await FormAsync(browser, _web1.Address, "/register");
+
+        using var posted = await browser.PostAsync(_web2.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = form, ["Email"] = "not-an-email", ["DisplayName"] = "Kept Name", ["Password"] = "short",
+        }));
+        var html = await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Contains("Email is not a valid address.", html, StringComparison.Ordinal);
+        Assert.Contains("Password must be at least 8 characters.", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"Kept Name\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_pages_and_admin_pages_for_non_admins_are_styled_not_raw()
+    {
+        using var browser = new Browser();
+        await browser.SignUpAndInAsync(_web1.Address, "plain@example.com");
+
+        using var missing = await browser.GetAsync(_web1.Address, "/no/such/page");
+        using var api = await browser.GetAsync(_web1.Address, "/api/no/such/thing");
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("There is no page at this address.", await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal("text/html", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static async Task<string> FormAsync(Browser browser, Uri host, string path)
+    {
+        using var page = await browser.GetAsync(host, path);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return AntiforgeryField().Match(html).Groups[1].Value;
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure;
+using SecondServer.Infrastructure.Queue;
+using SecondServer.Tests.Support;
+using SecondServer.Infrastructure.Redis;
+
+namespace SecondServer.Tests.Integration.Queue;
+
+/// <summary>
+/// The report and queue admin endpoints over HTTP, as an administrator (signed in as <c>admin@example.com</c>,
+/// which <c>Admin:Emails</c> names), a plain user and a stranger see them; a Worker host does the work.
+/// </summary>
+public sealed class QueueEndpointTests : IAsyncLifetime
+{
+    private const string Admin = "admin@example.com";
+    private readonly QueueWorkerTests.Recorder _recorder = new();
+    private TestDatabase _database = null!;
+    private Dictionary<string, string?> _settings = null!;
+    private TestHost _web = null!;
+    private TestHost _worker = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _settings = TestHost.SharedSettings(_database.ConnectionString);
+        _settings["Admin:Emails:0"] = Admin;
+        _settings["Queue:PollInterval"] = "00:00:00.050";
+        _settings["Queue:RetryDelay"] = "00:00:00.050";
+        _web = await TestHost.StartWebAsync("web-admin", _settings, RegisterRecordedJob);
+        _worker = await TestHost.StartWorkerAsync("worker-admin", _settings, RegisterRecordedJob);
+        await Task.WhenAll(_web.WaitUntilReadyAsync(), _worker.WaitUntilReadyAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _worker.DisposeAsync();
+        await _web.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_administrator_requests_a_report_and_downloads_it_through_its_link()
+    {
+        using var admin = new Browser();
+        await admin.SignUpAndInAsync(_web.Address, Admin, displayName: "The Admin");
+
+        admin.SendXsrfHeader = false;
+        using (var forged = await admin.PostAsync(_web.Address, "/api/reports"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        }
+
+        admin.SendXsrfHeader = true;
+        using var requested = await admin.PostAsync(_web.Address, "/api/reports");
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        var id = (await requested.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        Assert.Equal($"/api/reports/{id}", requested.Headers.Location?.OriginalString);
+
+        var report = await Eventually.WaitAsync(
+            async () => await (await admin.GetAsync(_web.Address, $"/api/reports/{id}")).Content.ReadFromJsonAsync<JsonElement>(Ct),
+            r => r.GetProperty("status").GetString() is "done" or "failed", TimeSpan.FromSeconds(30), "the report to finish");
+
+        Assert.Equal("done", report.GetProperty("status").GetString());
+        using var http = new HttpClient();
+        var csv = await http.GetStringAsync(new Uri(report.GetProperty("downloadUrl").GetString()!), Ct);
+        Assert.StartsWith("id,email,display_name,created_at\n1,admin@example.com,The Admin,", csv, StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT requested_by FROM reports"));
+
+        using var unknown = await admin.GetAsync(_web.Address, $"/api/reports/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Reports_and_the_queue_dashboard_are_for_administrators_only()
+    {
+        using var stranger = new Browser();
+        using var user = new Browser();
+        await user.SignUpAndInAsync(_web.Address, "user@example.com");
+
+        foreach (var (browser, expected) in new[] { (stranger, HttpStatusCode.Unauthorized), (user, HttpStatusCode.Forbidden) })
+        {
+            foreach (var (method, path) in new[] { (HttpMethod.Post, "/api/reports"), (HttpMethod.Get, $"/api/reports/{Guid.NewGuid()}"), (HttpMethod.Get, "/api/admin/queue"), (HttpMethod.Get, "/api/admin/queue/failed"), (HttpMethod.Post, "/api/admin/queue/failed/retry"), (HttpMethod.Delete, "/api/admin/queue/failed/x") })
+            {
+                using var response = await browser.SendAsync(method, _web.Address, path, null);
+                Assert.True(expected == response.StatusCode, $"{method} {path} answered {(int)response.StatusCode}, expected {(int)expected}");
+            }
+        }
+
+        Assert.Equal(0, await ScalarAsync<int>("SELECT COUNT(*) FROM reports"));
+    }
+
+    [Fact]
+    public async Task The_dashboard_counts_the_queues_and_failed_jobs_are_listed_retried_and_deleted()
+    {
+        using var admin = new Browser();
+        await admin.SignUpAndInAsync(_web.Address, Admin);
+        var dispatcher = _web.Services.GetRequiredService<JobDispatcher>();
+        var flaky = (await dispatcher.DispatchAsync(new RecordedJob("flaky"), null, Ct)).JobId;
+        var unreadable = Guid.NewGuid().ToString("N");
+        await _web.Services.GetRequiredService<RedisJobQueue>().PushAsync("default", unreadable, "not an envelope", DateTimeOffset.UtcNow, null, Ct);
+        var delayed = await dispatcher.DispatchAsync(new RecordedJob("later"), new DispatchOptions { Delay = TimeSpan.FromHours(1) }, Ct);
+
+        var overview = await Eventually.WaitAsync(
+            async () => await (await admin.GetAsync(_web.Address, "/api/admin/queue")).Content.ReadFromJsonAsync<JsonElement>(Ct),
+            o => o.GetProperty("failed").GetInt64() == 2, TimeSpan.FromSeconds(20), "two failed jobs on the dashboard");
+        Assert.Equal((0, 0, 1), (overview.GetProperty("pending").GetInt64(), overview.GetProperty("reserved").GetInt64(), overview.GetProperty("delayed").GetInt64()));
+        Assert.True(overview.GetProperty("jobsPerSecond").GetDouble() >= 0);
+        var queues = overview.GetProperty("queues").EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!);
+        Assert.Equal(["default", "reports"], queues.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2, queues["default"].GetProperty("failed").GetInt64());
+
+        var failed = await (await admin.GetAsync(_web.Address, "/api/admin/queue/failed?limit=10")).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(new[] { flaky, unreadable }.Order(StringComparer.Ordinal), failed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("jobId").GetString()!).Order(StringComparer.Ordinal));
+        using var one = await admin.GetAsync(_web.Address, $"/api/admin/queue/failed/{flaky}");
+        Assert.Contains("flaky is broken", (await one.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("exception").GetString(), StringComparison.Ordinal);
+
+        using (var deleted = await admin.SendAsync(HttpMethod.Delete, _web.Address, $"/api/admin/queue/failed/{unreadable}", null))
+        using (var again = await admin.SendAsync(HttpMethod.Delete, _web.Address, $"/api/admin/queue/failed/{unreadable}", null))
+        {
+            Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound), (deleted.StatusCode, again.StatusCode));
+        }
+
+        _recorder.Fixed = true;
+        using (var retried = await admin.PostAsync(_web.Address, $"/api/admin/queue/failed/{flaky}/retry"))
+        using (var missing = await admin.PostAsync(_web.Address, $"/api/admin/queue/failed/{flaky}/retry"))
+        {
+            Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.NotFound), (retried.StatusCode, missing.StatusCode));
+        }
+
+        await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(flaky)), done => done, TimeSpan.FromSeconds(20), "the retried job to succeed");
+        using var all = await admin.PostAsync(_web.Address, "/api/admin/queue/failed/retry");
+        Assert.Equal(0, (await all.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("retried").GetInt32());
+        Assert.True(delayed.Enqueued);
+    }
+
+    [Fact]
+    public async Task A_queue_outage_is_reported_as_Redis_being_unavailable()
+    {
+        await using var nowhere = new RedisConnection(
+            Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1,connectTimeout=200", KeyPrefix = "t:" }),
+            new ConfigurationBuilder().Build(), NullLogger<RedisConnection>.Instance);
+        var failures = new DependencyFailures(TestDatabase.FactoryFor("Server=127.0.0.1;Port=1;User ID=nobody;Database=none"));
+
+        var outage = await Assert.ThrowsAsync<QueueUnavailableException>(() =>
+            new RedisJobQueue(nowhere, TimeProvider.System).PushAsync("default", "job", "{}", DateTimeOffset.UtcNow, null, Ct));
+
+        Assert.Equal("Redis", failures.DependencyOf(outage));
+    }
+
+    [Fact]
+    public async Task Requesting_a_report_while_Redis_is_down_answers_503_problem_json()
+    {
+        var password = Guid.NewGuid().ToString("N");
+        await using var redis = await ServerProcess.StartRedisAsync(password);
+        _settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
+        await using var web = await TestHost.StartWebAsync("web-queue-outage", _settings);
+        await web.WaitUntilReadyAsync();
+        using var admin = new Browser();
+        await admin.SignUpAndInAsync(web.Address, Admin);
+
+        await redis.KillAsync();
+        using var response = await admin.PostAsync(web.Address, "/api/reports");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Redis is unavailable.", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("title").GetString());
+        Assert.Equal(0, await ScalarAsync<int>("SELECT COUNT(*) FROM reports"));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private void RegisterRecordedJob(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) =>
+        builder.Services.AddSingleton(_recorder).AddJob<RecordedJob, RecordedJob.Handler>(job => job.MaxAttempts = 2);
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = await _database.Connections.OpenAsync(Ct);
+        return (await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, cancellationToken: Ct)))!;
+    }
+}

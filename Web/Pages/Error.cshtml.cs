@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SecondServer.Infrastructure;
+
+namespace SecondServer.Web.Pages;
+
+/// <summary>What a person sees instead of a stack trace: what went wrong in words, and the id to find it by.</summary>
+[IgnoreAntiforgeryToken]
+internal sealed class ErrorModel(DependencyFailures dependencies, IConfiguration configuration) : PageModel
+{
+    public string Title { get; private set; } = "Something went wrong";
+
+    public string Message { get; private set; } = "An unexpected error stopped this page. Nothing you did caused it; please try again.";
+
+    public string RequestId { get; private set; } = "";
+
+    public string? Instance => configuration["App:InstanceId"];
+
+    public void OnGet() => Describe();
+
+    public void OnPost() => Describe();
+
+    private void Describe()
+    {
+        RequestId = Activity.Current?.TraceId.ToString() ?? HttpContext.TraceIdentifier;
+        if (HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error is { } error && dependencies.DependencyOf(error) is { } dependency)
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Title = "Temporarily unavailable";
+            Message = $"This page needs {dependency}, which cannot be reached right now. Nothing was changed; please try again in a moment.";
+        }
+        else
+        {
+            Response.StatusCode = StatusCodes.Status500InternalServerError;
+        }
+    }
+}
