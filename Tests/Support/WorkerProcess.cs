@@ -112,8 +112,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
             using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
             return response.StatusCode;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !TestContext.Current.CancellationToken.IsCancellationRequested))
         {
+            // Not listening yet, or too slow to answer on a busy machine: look again.
             return HttpStatusCode.ServiceUnavailable;
         }
     }
