@@ -114,7 +114,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
         catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !TestContext.Current.CancellationToken.IsCancellationRequested))
         {
-            // Not listening yet, or too busy to answer within the probe's timeout (a loaded machine): ask again.
+            // Not listening yet, or too slow to answer on a busy machine: look again.
             return HttpStatusCode.ServiceUnavailable;
         }
     }

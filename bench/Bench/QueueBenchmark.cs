@@ -246,7 +246,7 @@ internal static partial class QueueBenchmark
         md.AppendLine(c, $"- 1 worker process / raw LPOP without pipelining: {one.Steady / pops:0.00}; with -P 16: {one.Steady / raw[1].Pop:0.00}");
         md.AppendLine(c, $"- 2 worker processes / raw LPOP without pipelining: {two.Steady / pops:0.00}; with -P 16: {two.Steady / raw[1].Pop:0.00}");
         md.AppendLine();
-        md.AppendLine("A job costs more than one list operation: one Lua call reserves a batch (LPOP plus, per job, a sorted-set add, a hash read and an attempts increment), another acknowledges a batch (per job a sorted-set removal and two hash deletes), plus the push when it was enqueued.");
+        md.AppendLine("A job costs more than one list operation: it was pushed by its own Lua call (HSETNX, SADD, RPUSH); one Lua call reserves a whole batch (LPOP, two HMGETs, HSET, ZADD) and another acknowledges one (ZMSCORE, ZREM, two HDELs). Redis, the worker processes and this program share the machine's cores: where there are fewer free cores than they need, a second worker process competes for the same cores instead of adding capacity (compare the CPU per job), and the load average above says how much else was running.");
         return md.ToString();
     }
 
