@@ -9,7 +9,7 @@ public sealed partial class PageFlowTests : IAsyncLifetime
 {
     private ReplicaPair _replicas = null!;
 
-    public async ValueTask InitializeAsync() => _replicas = await ReplicaPair.StartAsync();
+    public async ValueTask InitializeAsync() => _replicas = await ReplicaPair.StartAsync(s => s["Admin:Emails:0"] = "boss@example.com");
 
     public ValueTask DisposeAsync() => _replicas.DisposeAsync();
 
@@ -64,6 +64,28 @@ public sealed partial class PageFlowTests : IAsyncLifetime
         Assert.Equal("text/html", missing.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Administrators_see_the_queue_and_the_schedule_and_others_are_turned_away()
+    {
+        using var admin = new Browser();
+        using var plain = new Browser();
+        await admin.SignUpAndInAsync(_replicas.Web1.Address, "boss@example.com");
+        await plain.SignUpAndInAsync(_replicas.Web1.Address, "staff@example.com");
+
+        using var queue = await admin.GetAsync(_replicas.Web2.Address, "/admin/queue");
+        using var schedule = await admin.GetAsync(_replicas.Web2.Address, "/admin/schedule");
+        using var denied = await plain.GetAsync(_replicas.Web2.Address, "/admin/queue");
+        using var deniedPage = await plain.GetAsync(_replicas.Web2.Address, denied.Headers.Location!.OriginalString);
+
+        Assert.Equal(HttpStatusCode.OK, queue.StatusCode);
+        Assert.Contains("data-total=\"pending\"", await queue.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, schedule.StatusCode);
+        Assert.Contains("data-schedule=\"heartbeat\"", await schedule.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, deniedPage.StatusCode);
+        Assert.Contains("This page is for administrators.", await deniedPage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     private static async Task<string> FormAsync(Browser browser, Uri host, string path)
