@@ -6,6 +6,14 @@ using SecondServer.Infrastructure.Storage;
 
 namespace SecondServer.Application.Profiles;
 
+/// <summary>What became of an uploaded picture.</summary>
+internal enum PictureOutcome
+{
+    Stored,
+    UnsupportedType,
+    AccountGone,
+}
+
 /// <summary>
 /// Replaces a profile picture so that a failure at any step leaves the user with a working picture: the new
 /// object is uploaded first, then the account row is switched to it, then the old object is deleted. A crash
@@ -15,8 +23,25 @@ internal sealed class ProfilePictureService(ObjectStorage storage, AccountStore 
 {
     public const string KeyPrefix = "avatars/";
 
-    /// <summary>Stores the picture (a seekable stream of a sniffed type) and switches the account to it; the new key, or null if the account is gone.</summary>
-    public async Task<string?> ReplaceAsync(long accountId, Stream picture, ImageType type, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides the picture's type from its bytes (never from a name or a claimed type), stores it and switches the
+    /// account to it. <paramref name="picture"/> must be seekable: its header is read, then the whole of it is sent.
+    /// </summary>
+    public async Task<(PictureOutcome Outcome, string? Key)> ReplaceAsync(long accountId, Stream picture, CancellationToken cancellationToken)
+    {
+        var header = new byte[ContentSniffer.HeaderLength];
+        var read = await picture.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+        picture.Position = 0;
+        if (ContentSniffer.DetectImage(header.AsSpan(0, read)) is not { } type)
+        {
+            return (PictureOutcome.UnsupportedType, null);
+        }
+
+        var key = await StoreAndSwitchAsync(accountId, picture, type, cancellationToken);
+        return key is null ? (PictureOutcome.AccountGone, null) : (PictureOutcome.Stored, key);
+    }
+
+    private async Task<string?> StoreAndSwitchAsync(long accountId, Stream picture, ImageType type, CancellationToken cancellationToken)
     {
         // Random and never reused: the client's file name reaches neither a key nor a path, and the object is immutable.
         var key = $"{KeyPrefix}{accountId.ToString(CultureInfo.InvariantCulture)}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.{type.Extension}";

@@ -45,19 +45,14 @@ internal sealed class ProfileModel(ProfileCache profiles, AccountService account
         try
         {
             await using var file = await SingleFileUpload.ReadAsync(Request, "file", options.Value.MaxBytes, ct);
-            var header = new byte[ContentSniffer.HeaderLength];
-            var read = await file.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, ct);
-            file.Position = 0;
-            if (ContentSniffer.DetectImage(header.AsSpan(0, read)) is not { } type)
+            var (outcome, _) = await pictures.ReplaceAsync(User.AccountId(), file, ct);
+            if (outcome == PictureOutcome.Stored)
             {
-                PictureError = "That file is not a PNG, JPEG, GIF or WebP image.";
-            }
-            else
-            {
-                await pictures.ReplaceAsync(User.AccountId(), file, type, ct);
                 TempData["Flash"] = "Your picture is saved.";
                 return RedirectToPage();
             }
+
+            PictureError = outcome == PictureOutcome.UnsupportedType ? "That file is not a PNG, JPEG, GIF or WebP image." : "Your account no longer exists.";
         }
         catch (UploadRejectedException rejected)
         {

@@ -38,18 +38,12 @@ internal static class ProfilePictureEndpoints
 
         await using (file)
         {
-            var header = new byte[ContentSniffer.HeaderLength];
-            var read = await file.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, ct);
-            file.Position = 0;
-            if (ContentSniffer.DetectImage(header.AsSpan(0, read)) is not { } type)
+            return await pictures.ReplaceAsync(http.User.AccountId(), file, ct) switch
             {
-                return Results.Problem(title: "Unsupported picture type.", detail: "Upload a PNG, JPEG, GIF or WebP image.", statusCode: StatusCodes.Status415UnsupportedMediaType);
-            }
-
-            var key = await pictures.ReplaceAsync(http.User.AccountId(), file, type, ct);
-            return key is null
-                ? Results.Problem(title: "The account no longer exists.", statusCode: StatusCodes.Status401Unauthorized)
-                : Results.Ok(new { pictureUrl = UrlFor(key, storage) });
+                (PictureOutcome.Stored, var key) => Results.Ok(new { pictureUrl = UrlFor(key, storage) }),
+                (PictureOutcome.UnsupportedType, _) => Results.Problem(title: "Unsupported picture type.", detail: "Upload a PNG, JPEG, GIF or WebP image.", statusCode: StatusCodes.Status415UnsupportedMediaType),
+                _ => Results.Problem(title: "The account no longer exists.", statusCode: StatusCodes.Status401Unauthorized),
+            };
         }
     }
 
