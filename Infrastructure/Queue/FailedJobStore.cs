@@ -4,7 +4,11 @@ using SecondServer.Infrastructure.Data;
 namespace SecondServer.Infrastructure.Queue;
 
 /// <summary>A row of failed_jobs.</summary>
-internal sealed record FailedJob(long Id, string JobId, string Queue, string JobType, string Payload, string Exception, int Attempts, DateTimeOffset FailedAt, string FailedBy);
+internal sealed record FailedJob(long Id, string JobId, string Queue, string JobType, string Payload, string Exception, int Attempts, DateTimeOffset FailedAt, string FailedBy)
+{
+    /// <summary>The exception's first line, its type and message: what a list shows, the trace being on the job's own page.</summary>
+    public string Headline => Exception.Split('\n', 2)[0];
+}
 
 /// <summary>
 /// The dead-letter table in MySQL: it must outlive Redis restarts and be queryable, and it is where an operator

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 
 namespace SecondServer.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace SecondServer.Tests.Support;
 /// port, so 127.0.0.1:A and 127.0.0.1:B share them, as two replicas behind one balancer do), echoing the
 /// XSRF-TOKEN cookie in the X-XSRF-TOKEN header like the SPA convention asks.
 /// </summary>
-internal sealed class Browser : IDisposable
+internal sealed partial class Browser : IDisposable
 {
     private readonly HttpClient _http;
 
@@ -58,5 +59,22 @@ internal sealed class Browser : IDisposable
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
     }
 
+    /// <summary>The antiforgery token a page's form carries, as a browser would send it back.</summary>
+    public async Task<string> FormTokenAsync(Uri host, string path)
+    {
+        using var page = await GetAsync(host, path);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var token = AntiforgeryField().Match(html);
+        Assert.True(token.Success, $"{path} has no form with an antiforgery token");
+        return token.Groups[1].Value;
+    }
+
+    /// <summary>Submits a page's form: its fields plus the token from <see cref="FormTokenAsync"/>.</summary>
+    public Task<HttpResponseMessage> PostFormAsync(Uri host, string action, string token, Dictionary<string, string>? fields = null) =>
+        PostAsync(host, action, new FormUrlEncodedContent(new Dictionary<string, string>(fields ?? []) { ["__RequestVerificationToken"] = token }));
+
     public void Dispose() => _http.Dispose();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
 }

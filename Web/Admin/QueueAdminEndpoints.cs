@@ -44,8 +44,8 @@ internal static class QueueAdminEndpoints
         job.Attempts,
         job.FailedAt,
         job.FailedBy,
-        // The first line names the exception; the whole trace is on the job's own page.
-        Error = job.Exception.Split('\n', 2)[0],
+        // The whole trace is on the job's own page.
+        Error = job.Headline,
     };
 
     private static IResult NoSuchJob() => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such failed job");

@@ -143,6 +143,50 @@ public sealed class QueueEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Failed_jobs_are_deleted_and_retried_with_the_queue_pages_buttons()
+    {
+        using var admin = new Browser();
+        await admin.SignUpAndInAsync(_web.Address, Admin);
+        var dispatcher = _web.Services.GetRequiredService<JobDispatcher>();
+        var doomed = (await dispatcher.DispatchAsync(new RecordedJob("doomed"), null, Ct)).JobId;
+        var flaky = (await dispatcher.DispatchAsync(new RecordedJob("flaky"), null, Ct)).JobId;
+        await Eventually.WaitAsync(() => PageAsync(admin), html => html.Contains($"data-failed-job=\"{doomed}\"", StringComparison.Ordinal)
+            && html.Contains($"data-failed-job=\"{flaky}\"", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "both failures on the queue page");
+        var token = await admin.FormTokenAsync(_web.Address, "/admin/queue");
+
+        using (var deleted = await admin.PostFormAsync(_web.Address, $"/admin/queue?handler=Delete&jobId={doomed}", token))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        }
+
+        var afterDelete = await PageAsync(admin);
+        _recorder.Fixed = true;
+        using (var retried = await admin.PostFormAsync(_web.Address, $"/admin/queue?handler=Retry&jobId={flaky}", token))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, retried.StatusCode);
+        }
+
+        var afterRetry = await PageAsync(admin);
+        using (var again = await admin.PostFormAsync(_web.Address, $"/admin/queue?handler=Delete&jobId={doomed}", token))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        }
+
+        var afterAgain = await PageAsync(admin);
+        admin.SendXsrfHeader = false;
+        using var forged = await admin.PostAsync(_web.Address, $"/admin/queue?handler=Delete&jobId={flaky}", new FormUrlEncodedContent([]));
+
+        Assert.Contains($"Job {doomed} is deleted.", afterDelete, StringComparison.Ordinal);
+        Assert.DoesNotContain($"data-failed-job=\"{doomed}\"", afterDelete, StringComparison.Ordinal);
+        Assert.Contains($"Job {flaky} is back on its queue.", afterRetry, StringComparison.Ordinal);
+        Assert.Contains("No failed job.", afterRetry, StringComparison.Ordinal);
+        Assert.Contains($"Job {doomed} is no longer among the failed jobs", afterAgain, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(flaky)), done => done, TimeSpan.FromSeconds(20), "the retried job to succeed");
+        Assert.Equal(0, await ScalarAsync<int>("SELECT COUNT(*) FROM failed_jobs"));
+    }
+
+    [Fact]
     public async Task A_queue_outage_is_reported_as_Redis_being_unavailable()
     {
         await using var nowhere = new RedisConnection(
@@ -177,6 +221,13 @@ public sealed class QueueEndpointTests : IAsyncLifetime
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<string> PageAsync(Browser admin)
+    {
+        using var page = await admin.GetAsync(_web.Address, "/admin/queue");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        return await page.Content.ReadAsStringAsync(Ct);
+    }
 
     private void RegisterRecordedJob(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) =>
         builder.Services.AddSingleton(_recorder).AddJob<RecordedJob, RecordedJob.Handler>(job => job.MaxAttempts = 2);
