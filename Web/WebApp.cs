@@ -3,6 +3,7 @@ using SecondServer.Infrastructure;
 using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
+using SecondServer.Web.Doctor;
 using SecondServer.Web.Errors;
 using SecondServer.Web.Pages;
 using SecondServer.Web.Profiles;
@@ -28,6 +29,7 @@ internal static class WebApp
         builder.Services.AddProblemResponses();
         builder.Services.AddSessionAuthentication(builder.Configuration);
         builder.Services.AddPages();
+        builder.Services.AddClusterDescription(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler("/error");

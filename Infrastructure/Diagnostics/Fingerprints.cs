@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Dapper;
 using Microsoft.AspNetCore.Authentication;
@@ -33,6 +34,9 @@ internal sealed class Fingerprints(
     /// <summary>What the scheduler's <c>OnOneServer</c> mutex lives in: the same Redis as everything else.</summary>
     public const string SchedulerMutexStore = "redis";
 
+    /// <summary>When this process started (the process's own fact, read once): uptime on the cluster page.</summary>
+    private static readonly DateTimeOffset StartedAt = ProcessStart();
+
     public async Task<InstanceFingerprint> CollectAsync(string instance, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -52,7 +56,7 @@ internal sealed class Fingerprints(
             await keyRing,
             await sessions,
             SchedulerMutexStore,
-            new ReleaseFingerprint(ReleaseName(environment.ContentRootPath), Version()));
+            new ReleaseFingerprint(ReleaseName(environment.ContentRootPath), Version(), StartedAt));
     }
 
     private async Task<DatabaseFingerprint> DatabaseAsync(CancellationToken cancellationToken)
@@ -151,6 +155,12 @@ internal sealed class Fingerprints(
         }
 
         return resolved;
+    }
+
+    private static DateTimeOffset ProcessStart()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.StartTime.ToUniversalTime();
     }
 
     private static string Version() =>

@@ -27,5 +27,8 @@ internal sealed record StorageFingerprint(string Endpoint, string Bucket);
 /// <summary>The Data Protection application name and the ids of the keys in the ring.</summary>
 internal sealed record DataProtectionFingerprint(string ApplicationName, IReadOnlyList<string> KeyIds, string? Error);
 
-/// <summary>The release folder the process runs from and its assembly's informational version.</summary>
-internal sealed record ReleaseFingerprint(string Name, string Version);
+/// <summary>
+/// The release folder the process runs from, its assembly's informational version, and when the process started
+/// (an operator's uptime, and a restart loop shows as an uptime that never grows).
+/// </summary>
+internal sealed record ReleaseFingerprint(string Name, string Version, DateTimeOffset StartedAt);

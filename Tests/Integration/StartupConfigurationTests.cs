@@ -10,6 +10,7 @@ public sealed class StartupConfigurationTests
     [InlineData("ConnectionStrings__redis", "", "ConnectionStrings:redis is missing")]
     [InlineData("ConnectionStrings__appdb", "Server=db;User ID=app", "ConnectionStrings:appdb lacks Database")]
     [InlineData("ConnectionStrings__uploads", "Endpoint=http://s3:9000", "ConnectionStrings:uploads lacks AccessKey, SecretKey")]
+    [InlineData("Cluster__Web__0", "web-1=http://127.0.0.1:5101", "Cluster:Redis is required")]
     public async Task Invalid_configuration_fails_fast_with_one_clear_line(string variable, string value, string expected)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -6,6 +6,8 @@ namespace SecondServer.Tests.Unit;
 /// <summary>The doctor's comparisons and parsers on observations built by hand: fast, and every message pinned.</summary>
 public sealed class DoctorRuleTests
 {
+    private static readonly DateTimeOffset Started = new(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
+
     private const string Config = """
         backend be_web
             balance roundrobin
@@ -70,7 +72,7 @@ public sealed class DoctorRuleTests
     public void Sessions_outside_Redis_an_unanswered_instance_and_a_mixed_release_fail()
     {
         var cookies = Print("web-2") with { SessionStore = "none (the whole ticket in the cookie)" };
-        var old = Print("web-2") with { Release = new ReleaseFingerprint("r1", "1.0.0") };
+        var old = Print("web-2") with { Release = new ReleaseFingerprint("r1", "1.0.0", Started) };
         var silent = new InstanceObservation(new InstanceAddress("web-2", InstanceRole.Web, new Uri("http://127.0.0.1:5102")), null, "Connection refused", false, "Connection refused");
 
         var sessions = new SourceOfTruthRule().Check(Observation(Print("web-1"), cookies, Print("worker-1")));
@@ -111,11 +113,11 @@ public sealed class DoctorRuleTests
     public void Stat_and_listener_output_are_parsed_by_their_columns()
     {
         const string Stat = """
-            # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight
-            fe_web,FRONTEND,,,0,1,,1,0,0,0,0,0,,,,,OPEN,
-            be_web,web-1,0,0,0,1,,1,0,0,,0,,0,0,0,0,UP,1
-            be_web,web-2,0,0,0,1,,1,0,0,,0,,0,0,0,0,DRAIN,1
-            be_web,BACKEND,0,0,0,1,,1,0,0,0,0,,0,0,0,0,UP,2
+            # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,lastchg,check_status
+            fe_web,FRONTEND,,,0,1,,1,0,0,0,0,0,,,,,OPEN,,,
+            be_web,web-1,0,0,0,1,,17,0,0,,0,,0,0,0,0,UP,1,3725,* L7OK
+            be_web,web-2,0,0,0,1,,4,0,0,,0,,0,0,0,0,DRAIN,1,12,
+            be_web,BACKEND,0,0,0,1,,21,0,0,0,0,,0,0,0,0,UP,2,3725,
             """;
         const string Ss = """
             LISTEN 0      4096       127.0.0.1:5101       0.0.0.0:*
@@ -123,11 +125,46 @@ public sealed class DoctorRuleTests
             LISTEN 0      511             [::]:6380          [::]:*
             """;
 
-        Assert.Equal([new BackendServer("web-1", "UP"), new BackendServer("web-2", "DRAIN")], ClusterProbe.ParseStat(Stat, "be_web"));
+        Assert.Equal(
+            [new BackendServer("web-1", "UP", "L7OK", TimeSpan.FromSeconds(3725), 17), new BackendServer("web-2", "DRAIN", null, TimeSpan.FromSeconds(12), 4)],
+            ClusterProbe.ParseStat(Stat, "be_web"));
         var listeners = ClusterProbe.ParseListeners(Ss);
         Assert.Equal([new Listener("127.0.0.1", 5101), new Listener("0.0.0.0", 8080), new Listener("[::]", 6380)], listeners);
         var exposed = Observation(Print("web-1"), Print("web-2"), Print("worker-1")) with { Listeners = listeners };
         Assert.Equal("private ports listen publicly: [::]:6380", new NetworkSecurityRule().Check(exposed).Evidence.Split("  ")[0]);
+    }
+
+    [Fact]
+    public void The_Cluster_settings_are_the_doctor_arguments_and_a_missing_one_is_named_as_a_setting()
+    {
+        var options = new ClusterOptions
+        {
+            Web = ["web-1=http://127.0.0.1:5101", "web-2=http://127.0.0.1:5102"],
+            Workers = ["worker-1=http://127.0.0.1:5201"],
+            HaproxyConfig = "haproxy.cfg",
+            HaproxySocket = "admin.sock",
+            PublicPorts = [8080, 8443],
+            PrivatePorts = [5101, 6380],
+            Redis = "127.0.0.1:6380",
+            MySql = "127.0.0.1:3307",
+        };
+        var fromCommandLine = DoctorSettings.Parse(
+        [
+            "--web", "web-1=http://127.0.0.1:5101", "--web", "web-2=http://127.0.0.1:5102", "--worker", "worker-1=http://127.0.0.1:5201",
+            "--haproxy-config", "haproxy.cfg", "--haproxy-socket", "admin.sock", "--public-port", "8080", "--public-port", "8443",
+            "--private-port", "5101", "--private-port", "6380", "--redis", "127.0.0.1:6380", "--mysql", "127.0.0.1:3307",
+        ]);
+        var validator = new ClusterOptionsValidator();
+
+        var settings = options.ToSettings();
+        options.MySql = "db-without-port";
+
+        Assert.Equal(fromCommandLine.Instances, settings.Instances);
+        Assert.Equal((fromCommandLine.HaproxySocket, fromCommandLine.Backend, fromCommandLine.MySqlPort), (settings.HaproxySocket, settings.Backend, settings.MySqlPort));
+        Assert.Equal(fromCommandLine.PrivatePorts, settings.PrivatePorts);
+        Assert.Equal("Cluster:MySql expects HOST:PORT, got 'db-without-port'.", validator.Validate(null, options).FailureMessage);
+        Assert.True(validator.Validate(null, new ClusterOptions()).Succeeded);
+        Assert.Contains("Cluster:Web names no web replica", validator.Validate(null, new ClusterOptions { HaproxySocket = "admin.sock" }).FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -157,7 +194,7 @@ public sealed class DoctorRuleTests
         new DataProtectionFingerprint("SecondServer", ["k1"], null),
         "RedisTicketStore",
         "redis",
-        new ReleaseFingerprint("r2", "1.0.0"));
+        new ReleaseFingerprint("r2", "1.0.0", Started));
 
     private static InstanceObservation Instance(InstanceFingerprint print) => new(
         new InstanceAddress(print.Instance, print.Host == "Worker" ? InstanceRole.Worker : InstanceRole.Web, new Uri("http://127.0.0.1:5101")), print, null, true, "200");

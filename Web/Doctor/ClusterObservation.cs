@@ -8,8 +8,11 @@ internal sealed record InstanceObservation(InstanceAddress Address, InstanceFing
     public string Name => Address.Name;
 }
 
-/// <summary>One row of HAProxy's <c>show stat</c> for a server of the backend.</summary>
-internal sealed record BackendServer(string Name, string Status);
+/// <summary>
+/// One row of HAProxy's <c>show stat</c> for a server of the backend: its state (UP, DOWN, DRAIN, MAINT...), the last
+/// health check's outcome (L7OK, L7STS, L4CON...), how long it has been in that state and the sessions it has served.
+/// </summary>
+internal sealed record BackendServer(string Name, string Status, string? LastCheck = null, TimeSpan? InStateFor = null, long? Sessions = null);
 
 /// <summary>A TCP listener as <c>ss -ltn</c> shows it.</summary>
 internal sealed record Listener(string Address, int Port);

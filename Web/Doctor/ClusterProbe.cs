@@ -19,23 +19,40 @@ internal sealed class ClusterProbe(DoctorSettings settings, TimeSpan timeout)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Each probe's bound; all run at once, so a look takes about this long at worst.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1.2);
+
+    /// <summary>Everything the seven rules read.</summary>
     public async Task<ClusterObservation> ObserveAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = timeout };
-        var instances = Task.WhenAll(settings.Instances.Select(i => InstanceAsync(http, i, cancellationToken)));
+        var nodes = ObserveNodesAsync(cancellationToken);
         var config = ReadConfigAsync(cancellationToken);
-        var stat = BackendServersAsync(cancellationToken);
         var listeners = ListenersAsync(cancellationToken);
         var anonymous = Task.WhenAll(
             RedisAnonymousAsync(cancellationToken),
             MySqlAnonymousAsync("anonymous MySQL user", "", cancellationToken),
             MySqlAnonymousAsync("MySQL root without password", "root", cancellationToken));
-        await Task.WhenAll(instances, config, stat, listeners, anonymous);
+        await Task.WhenAll(nodes, config, listeners, anonymous);
+        var (instances, servers, statError) = await nodes;
         var (configText, configError) = await config;
-        var (servers, statError) = await stat;
         var (listening, listenersError) = await listeners;
-        return new ClusterObservation(await instances, settings.Backend, configText, servers, configError ?? statError,
+        return new ClusterObservation(instances, settings.Backend, configText, servers, configError ?? statError,
             settings.PublicPorts, settings.PrivatePorts, listening, listenersError, await anonymous);
+    }
+
+    /// <summary>
+    /// Only the instances (fingerprint, readiness) and the balancer's view of each replica: what the cluster page
+    /// shows every few seconds, without the doctor's login attempts and listener scan.
+    /// </summary>
+    public async Task<(IReadOnlyList<InstanceObservation> Instances, IReadOnlyList<BackendServer>? Servers, string? BalancerError)> ObserveNodesAsync(
+        CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = timeout };
+        var instances = Task.WhenAll(settings.Instances.Select(i => InstanceAsync(http, i, cancellationToken)));
+        var stat = BackendServersAsync(cancellationToken);
+        await Task.WhenAll(instances, stat);
+        var (servers, error) = await stat;
+        return (await instances, servers, error);
     }
 
     private static async Task<InstanceObservation> InstanceAsync(HttpClient http, InstanceAddress instance, CancellationToken cancellationToken)
@@ -126,11 +143,23 @@ internal sealed class ClusterProbe(DoctorSettings settings, TimeSpan timeout)
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var header = lines.FirstOrDefault(l => l.StartsWith('#'))?.TrimStart('#', ' ').Split(',') ?? [];
         var status = Array.IndexOf(header, "status");
-        return status < 0
-            ? []
-            : [.. lines.Where(l => !l.StartsWith('#')).Select(l => l.Split(','))
+        if (status < 0)
+        {
+            return [];
+        }
+
+        string? Field(string[] fields, string name) =>
+            Array.IndexOf(header, name) is var i and >= 0 && i < fields.Length && fields[i].Length > 0 ? fields[i] : null;
+        long? Number(string[] fields, string name) =>
+            long.TryParse(Field(fields, name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        return
+        [
+            .. lines.Where(l => !l.StartsWith('#')).Select(l => l.Split(','))
                 .Where(f => f.Length > status && f[0] == backend && f[1] is not ("BACKEND" or "FRONTEND"))
-                .Select(f => new BackendServer(f[1], f[status]))];
+                // check_status starts with "* " while a check is in flight; the outcome is the rest.
+                .Select(f => new BackendServer(f[1], f[status], Field(f, "check_status")?.TrimStart('*', ' '),
+                    Number(f, "lastchg") is { } seconds ? TimeSpan.FromSeconds(seconds) : null, Number(f, "stot"))),
+        ];
     }
 
     private async Task<(IReadOnlyList<Listener>?, string?)> ListenersAsync(CancellationToken cancellationToken)

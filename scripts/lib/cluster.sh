@@ -49,13 +49,22 @@ load_secrets() {
   source "$DATA/secrets.env"
 }
 
-# app_settings: the apps' configuration, one KEY=VALUE a line (environment variable names).
+# app_settings: the apps' configuration, one KEY=VALUE a line (environment variable names). Cluster__* describes
+# the cluster to the administrators' cluster and doctor pages, in the words scripts/doctor passes on its command line.
 app_settings() {
+  local port index=0 private=()
+  for port in $(private_ports); do private+=("Cluster__PrivatePorts__$index=$port"); index=$((index + 1)); done
+  printf '%s\n' "${private[@]}"
   printf '%s\n' \
     "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT,password=$REDIS_PASSWORD" \
     "ConnectionStrings__appdb=Server=127.0.0.1;Port=$MYSQL_PORT;User ID=app;Password=$MYSQL_APP_PASSWORD;Database=appdb;SslMode=None" \
     "ConnectionStrings__uploads=Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY" \
     "Admin__Emails__0=admin@example.com" \
+    "Cluster__Web__0=web-1=http://127.0.0.1:$WEB1_PORT" "Cluster__Web__1=web-2=http://127.0.0.1:$WEB2_PORT" \
+    "Cluster__Workers__0=worker-1=http://127.0.0.1:$WORKER_PORT" \
+    "Cluster__HaproxyConfig=$DATA/haproxy/haproxy.cfg" "Cluster__HaproxySocket=$DATA/haproxy/admin.sock" \
+    "Cluster__PublicPorts__0=$LB_HTTP_PORT" "Cluster__PublicPorts__1=$LB_HTTPS_PORT" \
+    "Cluster__Redis=127.0.0.1:$REDIS_PORT" "Cluster__MySql=127.0.0.1:$MYSQL_PORT" \
     "ASPNETCORE_ENVIRONMENT=Production" \
     "DOTNET_CLI_TELEMETRY_OPTOUT=1" \
     "DOTNET_NOLOGO=1"
@@ -94,6 +103,11 @@ supervisor_running() {
 
 supervisor() {
   supervisorctl -c "$SUPERVISOR_CONF" "$@"
+}
+
+# private_ports: every port of the cluster that must listen on loopback (or a private address) only.
+private_ports() {
+  echo "$LB_STATS_PORT $WEB1_PORT $WEB2_PORT $WORKER_PORT $REDIS_PORT $MYSQL_PORT $S3_PORT"
 }
 
 haproxy_command() {

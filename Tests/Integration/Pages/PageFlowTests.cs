@@ -1,11 +1,10 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration.Pages;
 
 /// <summary>The server-rendered pages across two replicas: forms with antiforgery, flash messages in the shared session.</summary>
-public sealed partial class PageFlowTests : IAsyncLifetime
+public sealed class PageFlowTests : IAsyncLifetime
 {
     private ReplicaPair _replicas = null!;
 
@@ -17,12 +16,12 @@ public sealed partial class PageFlowTests : IAsyncLifetime
     public async Task Registering_through_one_replica_shows_the_welcome_on_the_page_the_other_renders()
     {
         using var browser = new Browser();
-        var form = await FormAsync(browser, _replicas.Web1.Address, "/register");
+        var form = await browser.FormTokenAsync(_replicas.Web1.Address, "/register");
 
-        using var posted = await browser.PostAsync(_replicas.Web1.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var posted = await browser.PostFormAsync(_replicas.Web1.Address, "/register", form, new()
         {
-            ["__RequestVerificationToken"] = form, ["Email"] = "page@example.com", ["DisplayName"] = "Paige", ["Password"] = "correct horse battery",
-        }));
+            ["Email"] = "page@example.com", ["DisplayName"] = "Paige", ["Password"] = "correct horse battery",
+        });
         using var profile = await browser.GetAsync(_replicas.Web2.Address, "/profile");
         var html = await profile.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
@@ -36,12 +35,12 @@ public sealed partial class PageFlowTests : IAsyncLifetime
     public async Task Form_errors_are_shown_next_to_the_field_and_the_input_is_kept()
     {
         using var browser = new Browser();
-        var form = await FormAsync(browser, _replicas.Web1.Address, "/register");
+        var form = await browser.FormTokenAsync(_replicas.Web1.Address, "/register");
 
-        using var posted = await browser.PostAsync(_replicas.Web2.Address, "/register", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var posted = await browser.PostFormAsync(_replicas.Web2.Address, "/register", form, new()
         {
-            ["__RequestVerificationToken"] = form, ["Email"] = "not-an-email", ["DisplayName"] = "Kept Name", ["Password"] = "short",
-        }));
+            ["Email"] = "not-an-email", ["DisplayName"] = "Kept Name", ["Password"] = "short",
+        });
         var html = await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
@@ -67,7 +66,7 @@ public sealed partial class PageFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Administrators_see_the_queue_and_the_schedule_and_others_are_turned_away()
+    public async Task Administrators_see_the_operator_pages_and_others_are_turned_away()
     {
         using var admin = new Browser();
         using var plain = new Browser();
@@ -76,6 +75,9 @@ public sealed partial class PageFlowTests : IAsyncLifetime
 
         using var queue = await admin.GetAsync(_replicas.Web2.Address, "/admin/queue");
         using var schedule = await admin.GetAsync(_replicas.Web2.Address, "/admin/schedule");
+        using var cluster = await admin.GetAsync(_replicas.Web2.Address, "/admin/cluster");
+        using var doctor = await admin.GetAsync(_replicas.Web2.Address, "/admin/doctor");
+        using var deniedDoctor = await plain.GetAsync(_replicas.Web2.Address, "/admin/doctor");
         using var denied = await plain.GetAsync(_replicas.Web2.Address, "/admin/queue");
         using var deniedPage = await plain.GetAsync(_replicas.Web2.Address, denied.Headers.Location!.OriginalString);
 
@@ -83,18 +85,12 @@ public sealed partial class PageFlowTests : IAsyncLifetime
         Assert.Contains("data-total=\"pending\"", await queue.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, schedule.StatusCode);
         Assert.Contains("data-schedule=\"heartbeat\"", await schedule.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        // These replicas run without Cluster settings: the pages say so instead of failing.
+        Assert.Contains("has no <code>Cluster</code> settings", await cluster.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("has no <code>Cluster</code> settings", await doctor.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, deniedDoctor.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, deniedPage.StatusCode);
         Assert.Contains("This page is for administrators.", await deniedPage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
-
-    private static async Task<string> FormAsync(Browser browser, Uri host, string path)
-    {
-        using var page = await browser.GetAsync(host, path);
-        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        return AntiforgeryField().Match(html).Groups[1].Value;
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 }
