@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using SecondServer.Infrastructure.Diagnostics;
 using SecondServer.Web.Doctor;
 
@@ -128,6 +130,9 @@ public sealed class DoctorRuleTests
         Assert.Equal(
             [new BackendServer("web-1", "UP", "L7OK", TimeSpan.FromSeconds(3725), 17), new BackendServer("web-2", "DRAIN", null, TimeSpan.FromSeconds(12), 4)],
             ClusterProbe.ParseStat(Stat, "be_web"));
+        Assert.Equal(new DnsEndPoint("10.0.1.10", 9999), ClusterProbe.RuntimeApiEndpoint("10.0.1.10:9999"));
+        Assert.IsType<UnixDomainSocketEndPoint>(ClusterProbe.RuntimeApiEndpoint("/run/haproxy/admin.sock"));
+        Assert.IsType<UnixDomainSocketEndPoint>(ClusterProbe.RuntimeApiEndpoint(".data/haproxy/admin.sock"));
         var listeners = ClusterProbe.ParseListeners(Ss);
         Assert.Equal([new Listener("127.0.0.1", 5101), new Listener("0.0.0.0", 8080), new Listener("[::]", 6380)], listeners);
         var exposed = Observation(Print("web-1"), Print("web-2"), Print("worker-1")) with { Listeners = listeners };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
@@ -124,8 +125,11 @@ internal sealed class ClusterProbe(DoctorSettings settings, TimeSpan timeout)
         try
         {
             using var bounded = Bounded(cancellationToken);
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(settings.HaproxySocket), bounded.Token);
+            var endpoint = RuntimeApiEndpoint(settings.HaproxySocket);
+            using var socket = endpoint is UnixDomainSocketEndPoint
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(endpoint, bounded.Token);
             await socket.SendAsync(Encoding.ASCII.GetBytes("show stat\n"), bounded.Token);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             using var reader = new StreamReader(stream, Encoding.ASCII);
@@ -135,6 +139,19 @@ internal sealed class ClusterProbe(DoctorSettings settings, TimeSpan timeout)
         {
             return (null, $"runtime socket {settings.HaproxySocket}: {Brief(ex)}");
         }
+    }
+
+    /// <summary>
+    /// HAProxy's runtime API: a socket file (<c>stats socket /run/haproxy/admin.sock</c>) on the balancer's machine, or
+    /// <c>HOST:PORT</c> (<c>stats socket ipv4@10.0.1.10:9999</c>) when the balancer runs on another machine.
+    /// </summary>
+    internal static EndPoint RuntimeApiEndpoint(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && !value.Contains('/', StringComparison.Ordinal)
+            && int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
+                ? new DnsEndPoint(value[..colon].Trim('[', ']'), port)
+                : new UnixDomainSocketEndPoint(value);
     }
 
     /// <summary>The servers of one backend in <c>show stat</c>'s CSV, located by its header, not by column number.</summary>
