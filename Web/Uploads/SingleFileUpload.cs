@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -47,6 +48,25 @@ internal static class SingleFileUpload
             throw TooLarge(maxBytes);
         }
 
+        // A page's form post has been parsed whole before its handler runs (antiforgery validation needs the token
+        // field, model binding the other fields), so the body is spent: take the file from the parsed form, through
+        // the same limits. Only requests nobody parsed before, like the API's, stream.
+        if (request.HttpContext.Features.Get<IFormFeature>()?.Form is { } form)
+        {
+            if (form.Files.GetFile(field) is not { } parsed)
+            {
+                throw NoFile(field);
+            }
+
+            if (parsed.Length > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            await using var source = parsed.OpenReadStream();
+            return await CopyLimitedAsync(source, maxBytes, cancellationToken);
+        }
+
         var reader = new MultipartReader(boundary, request.Body);
         try
         {
@@ -68,7 +88,7 @@ internal static class SingleFileUpload
             throw new UploadRejectedException(StatusCodes.Status400BadRequest, "The upload is malformed.", ex.Message);
         }
 
-        throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"No file in the field '{field}'.", $"Send the file as multipart/form-data in the field '{field}'.");
+        throw NoFile(field);
     }
 
     private static async Task<FileStream> CopyLimitedAsync(Stream source, long maxBytes, CancellationToken cancellationToken)
@@ -106,6 +126,9 @@ internal static class SingleFileUpload
             throw;
         }
     }
+
+    private static UploadRejectedException NoFile(string field) =>
+        new(StatusCodes.Status400BadRequest, $"No file in the field '{field}'.", $"Send the file as multipart/form-data in the field '{field}'.");
 
     private static UploadRejectedException TooLarge(long maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, "The file is too large.", $"The limit is {maxBytes / (1024.0 * 1024.0):0.#} MB.");
