@@ -9,27 +9,12 @@ namespace SecondServer.Tests.EndToEnd;
 [Collection("cluster")]
 public sealed class ReportsPageTests(ClusterFixture cluster, ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
-    private const string Admin = "admin@example.com";
-    private const string Password = "correct horse battery";
-
     [Fact]
     public async Task A_report_requested_on_the_reports_page_reaches_done_and_its_csv_downloads()
     {
-        // The configured administrator may exist already (other cluster tests make it): registering tolerates that.
-        using (var http = new Browser())
-        {
-            await http.SignUpAndInAsync(cluster.Balancer, Admin, Password, "The Admin");
-        }
-
         await chromium.RunAsync(async page =>
         {
-            // Signed out, the page sends the browser to sign in and brings it back.
-            await page.GotoAsync(new Uri(cluster.Balancer, "/reports").ToString());
-            await Expect(page).ToHaveURLAsync(new Regex("/login\\?ReturnUrl=%2Freports$"));
-            await page.GetByLabel("Email").FillAsync(Admin);
-            await page.GetByLabel("Password").FillAsync(Password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await Expect(page).ToHaveURLAsync(new Uri(cluster.Balancer, "/reports").ToString());
+            await AdminSignIn.OpenAsAdminAsync(page, cluster, "/reports");
 
             var table = page.GetByRole(AriaRole.Table, new() { Name = "Recent reports" });
             var rows = table.Locator("tr[data-report]");
@@ -54,7 +39,7 @@ public sealed class ReportsPageTests(ClusterFixture cluster, ChromiumFixture chr
             await Expect(response).ToBeOKAsync();
             var csv = await response.TextAsync();
             Assert.StartsWith("id,email,display_name,created_at\n", csv, StringComparison.Ordinal);
-            Assert.Contains($",{Admin},", csv, StringComparison.Ordinal);
+            Assert.Contains($",{AdminSignIn.Email},", csv, StringComparison.Ordinal);
         });
     }
 }
