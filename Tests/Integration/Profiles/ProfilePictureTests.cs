@@ -148,6 +148,40 @@ public sealed class ProfilePictureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_profile_pages_form_stores_a_picture_and_names_what_is_wrong_with_a_bad_one_next_to_the_field()
+    {
+        using var browser = new Browser();
+        await browser.SignUpAndInAsync(A, "form@example.com");
+
+        // The page's form is parsed whole for its antiforgery token before the handler runs; the upload must still arrive.
+        async Task<HttpResponseMessage> SubmitAsync(HttpContent? file)
+        {
+            var form = new MultipartFormDataContent { { new StringContent(await browser.FormTokenAsync(A, "/profile")), "__RequestVerificationToken" } };
+            if (file is not null)
+            {
+                form.Add(file, "file", "me.png");
+            }
+
+            return await browser.PostAsync(A, "/profile?handler=Picture", form);
+        }
+
+        using var stored = await SubmitAsync(new ByteArrayContent(Png(2000)));
+        using var shown = await browser.GetAsync(B, "/profile");
+        var page = await shown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var forged = await (await SubmitAsync(new StringContent("#!/bin/sh\necho not a picture"))).Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var oversized = await (await SubmitAsync(new ByteArrayContent(Png(1024 * 1024 + 1)))).Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var missing = await (await SubmitAsync(null)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Redirect, stored.StatusCode);
+        Assert.Contains("Your picture is saved.", page, StringComparison.Ordinal);
+        Assert.Contains("src=\"/api/profile/picture?v=", page, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"picture-error\" class=\"error\">That file is not a PNG, JPEG, GIF or WebP image.</span>", forged, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"picture-error\" class=\"error\">The file is too large. The limit is 1 MB.</span>", oversized, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"picture-error\" class=\"error\">Choose a picture first.</span>", missing, StringComparison.Ordinal);
+        Assert.NotNull(await PictureKeyAsync("form@example.com"));
+    }
+
+    [Fact]
     public async Task The_client_file_name_never_reaches_the_key()
     {
         using var browser = new Browser();
