@@ -7,7 +7,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace SecondServer.Tests.EndToEnd;
 
-/// <summary>Rules 2 and 3 in a real browser: an account made and a picture uploaded on web-1's pages, seen on web-2's.</summary>
+/// <summary>Rules 2 and 3 in a real browser: an account made, signed in and a picture uploaded on web-1's pages, seen on web-2's.</summary>
 [Collection("cluster")]
 public sealed class ProfilePageTests(ClusterFixture cluster, ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
@@ -27,7 +27,15 @@ public sealed class ProfilePageTests(ClusterFixture cluster, ChromiumFixture chr
         await page.GetByLabel("Password").FillAsync("correct horse battery");
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
 
-        // Registering signs in and lands on the profile, still on web-1.
+        // Registering signs in and lands on the profile, still on web-1; signing out and in again goes through the
+        // sign-in page, the way a returning user comes.
+        await Expect(page).ToHaveURLAsync(new Uri(cluster.Replica(1), "/profile").ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(cluster.Replica(1), "/login").ToString());
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync("correct horse battery");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(cluster.Replica(1), "/profile").ToString());
         await Expect(page.GetByText(email)).ToBeVisibleAsync();
         await Expect(picture).ToBeHiddenAsync();
