@@ -141,7 +141,7 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
             await ClusterFixture.RunAsync("supervisorctl", "-c", Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), "start", "apps:web-2");
-            await WaitUntilBothReplicasUpAsync();
+            await cluster.WaitUntilBothReplicasUpAsync();
         }
     }
 
@@ -151,7 +151,7 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
     /// </summary>
     private async Task WaitUntilSettledAsync()
     {
-        await WaitUntilBothReplicasUpAsync();
+        await cluster.WaitUntilBothReplicasUpAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await Eventually.WaitAsync(
             async () =>
@@ -161,10 +161,6 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
             },
             status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "worker-1 to answer its diagnostics");
     }
-
-    private Task WaitUntilBothReplicasUpAsync() => Eventually.WaitAsync(
-        async () => (await cluster.BackendStatusAsync("web-1"), await cluster.BackendStatusAsync("web-2")),
-        s => s is ("UP", "UP"), TimeSpan.FromSeconds(90), "HAProxy to see web-1 and web-2 UP");
 
     private static async Task<string> PageAsync(Browser admin, Uri host, string path)
     {

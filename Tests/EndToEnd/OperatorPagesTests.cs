@@ -12,10 +12,7 @@ public sealed class OperatorPagesTests(ClusterFixture cluster, ChromiumFixture c
     [Fact]
     public async Task An_administrator_sees_both_replicas_in_the_pool_and_the_worker_on_the_cluster_page()
     {
-        // A replica restarted by another cluster test may still be on its way back into the pool.
-        await Eventually.WaitAsync(
-            async () => (await cluster.BackendStatusAsync("web-1"), await cluster.BackendStatusAsync("web-2")),
-            s => s is ("UP", "UP"), TimeSpan.FromSeconds(90), "HAProxy to see web-1 and web-2 UP");
+        await cluster.WaitUntilBothReplicasUpAsync();
 
         await chromium.RunAsync(async page =>
         {

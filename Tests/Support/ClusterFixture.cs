@@ -103,6 +103,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         return row?[17] ?? "absent";
     }
 
+    /// <summary>Until HAProxy sees both replicas UP: a replica another test restarted may still be on its way back.</summary>
+    public Task WaitUntilBothReplicasUpAsync() => Eventually.WaitAsync(
+        async () => (await BackendStatusAsync("web-1"), await BackendStatusAsync("web-2")),
+        s => s is ("UP", "UP"), TimeSpan.FromSeconds(90), "HAProxy to see web-1 and web-2 UP");
+
     public async Task<string> HaproxyAsync(string command)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
