@@ -32,6 +32,32 @@ public sealed class PageFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_form_a_page_posts_carries_an_antiforgery_token_signed_in_or_not()
+    {
+        using var visitor = new Browser();
+        using var admin = new Browser();
+        await admin.SignUpAndInAsync(_replicas.Web1.Address, "boss@example.com");
+        var pages = new List<(string Who, string Path, string Html)>();
+        foreach (var path in new[] { "/", "/login", "/register" })
+        {
+            pages.Add(("visitor", path, await HtmlAsync(visitor, path)));
+        }
+
+        // Signed in, the header adds the sign-out form to every page.
+        foreach (var path in new[] { "/", "/profile", "/logout", "/reports", "/admin/queue", "/admin/schedule", "/admin/cluster", "/admin/doctor" })
+        {
+            pages.Add(("admin", path, await HtmlAsync(admin, path)));
+        }
+
+        Assert.All(pages, page =>
+        {
+            var posts = page.Html.Split("<form method=\"post\"").Length - 1;
+            var tokens = page.Html.Split("name=\"__RequestVerificationToken\"").Length - 1;
+            Assert.True(posts == tokens && (posts > 0 || page.Who == "visitor"), $"{page.Path} as {page.Who}: {posts} post forms, {tokens} tokens");
+        });
+    }
+
+    [Fact]
     public async Task Form_errors_are_shown_next_to_the_field_and_the_input_is_kept()
     {
         using var browser = new Browser();
@@ -92,5 +118,12 @@ public sealed class PageFlowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, deniedPage.StatusCode);
         Assert.Contains("This page is for administrators.", await deniedPage.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    private async Task<string> HtmlAsync(Browser browser, string path)
+    {
+        using var response = await browser.GetAsync(_replicas.Web2.Address, path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}");
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
 }
