@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace SecondServer.Tests.Support;
 
 /// <summary>
-/// A real server process of a test's own (Redis or the S3 server), on a free loopback port, that the test can
+/// A real server process of a test's own (Redis, the S3 server or HAProxy), on a free loopback port, that the test can
 /// kill and start again on the same port and data folder to prove that the app notices and recovers.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
@@ -47,6 +47,35 @@ internal sealed class ServerProcess : IAsyncDisposable
                 ["S3_ACCESS_KEY"] = accessKey,
                 ["S3_SECRET_KEY"] = secretKey,
             },
+        });
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>
+    /// HAProxy whose runtime API listens on TCP (the port), read-only, with a backend <c>be_web</c> of two servers
+    /// nobody checks: the balancer as a replica on another machine reaches it.
+    /// </summary>
+    public static async Task<ServerProcess> StartHaproxyRuntimeApiAsync()
+    {
+        var server = new ServerProcess((port, dir) =>
+        {
+            var config = Path.Combine(dir, "haproxy.cfg");
+            // HAProxy refuses a configuration whose last line has no line feed; the raw literal ends in an empty line.
+            File.WriteAllText(config, $"""
+                global
+                    stats socket 127.0.0.1:{port} level user
+                defaults
+                    mode http
+                    timeout connect 1s
+                    timeout client 5s
+                    timeout server 5s
+                backend be_web
+                    server web-1 127.0.0.1:1
+                    server web-2 127.0.0.1:2
+
+                """);
+            return new ProcessStartInfo("haproxy") { ArgumentList = { "-db", "-f", config } };
         });
         await server.StartAsync();
         return server;
