@@ -19,7 +19,7 @@ internal static class InfrastructureRegistration
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabase(builder.Configuration);
         builder.Services.AddMigrations(typeof(InfrastructureRegistration).Assembly);
-        builder.Services.AddRedis(builder.Configuration);
+        builder.AddSharedRedis();
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSharedSessions(builder.Configuration);
         builder.Services.AddSingleton<DependencyFailures>();

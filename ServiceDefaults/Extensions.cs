@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SecondServer.ServiceDefaults.Health;
 using SecondServer.ServiceDefaults.Http;
 using SecondServer.ServiceDefaults.Lifecycle;
@@ -10,23 +11,43 @@ using SecondServer.ServiceDefaults.Telemetry;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The defaults every SecondServer process shares, in the spirit of the .NET Aspire ServiceDefaults template but
-/// built only on packages that restore without the Aspire feed: OpenTelemetry, health checks, forwarded headers,
-/// the <c>X-Served-By</c> header and a lame-duck shutdown.
+/// The defaults every SecondServer process shares, in the shape of the .NET Aspire ServiceDefaults template
+/// (OpenTelemetry, default health checks, service discovery, resilient HttpClients), plus what a replica behind a
+/// balancer needs: forwarded headers, the <c>X-Served-By</c> header and a lame-duck shutdown.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Registers telemetry, health checks, forwarded headers, X-Served-By and graceful shutdown.</summary>
+    /// <summary>Registers telemetry, health checks, service discovery, HttpClient resilience, forwarded headers, X-Served-By and graceful shutdown.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         InstanceIdentity.Resolve(builder.Configuration, builder.Environment);
         builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
         builder.Services.AddGracefulShutdown(builder.Configuration);
-        builder.Services.AddHealthChecks().AddCheck<ShutdownHealthCheck>("shutdown");
         builder.Services.AddProxyAwareness(builder.Configuration);
         builder.Services.AddTransient<IStartupFilter, ServiceDefaultsStartupFilter>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The template's "self" check, tagged <c>live</c> (the only one <c>/health/live</c> runs), and this project's
+    /// lame-duck check, which turns readiness 503 from the first moment of shutdown.
+    /// </summary>
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag])
+            .AddCheck<ShutdownHealthCheck>("shutdown");
         return builder;
     }
 

@@ -9,11 +9,9 @@ namespace SecondServer.Application.Accounts;
 /// </summary>
 internal sealed class ProfileCache(IDistributedCache cache, AccountStore accounts)
 {
-    private static readonly DistributedCacheEntryOptions Lifetime = new()
-    {
-        SlidingExpiration = TimeSpan.FromMinutes(10),
-        AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1),
-    };
+    // Absolute only: a sliding entry's expiry fields are read back, and the previous release wrote them
+    // in another unit (see CacheRegistration). Every change invalidates the entry anyway.
+    private static readonly DistributedCacheEntryOptions Lifetime = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) };
 
     public async Task<Profile?> GetAsync(long accountId, CancellationToken cancellationToken)
     {

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using SecondServer.Infrastructure.Configuration;
 
 namespace SecondServer.Infrastructure.Data;
@@ -28,7 +28,7 @@ internal sealed class DatabaseOptions
 
     public string BuildConnectionString()
     {
-        var builder = new MySqlConnectionStringBuilder(ConnectionString)
+        var builder = new MySqlConnectionStringBuilder(ConnectionString ?? "")
         {
             MaximumPoolSize = (uint)MaxPoolSize,
             ConnectionTimeout = (uint)ConnectTimeoutSeconds,

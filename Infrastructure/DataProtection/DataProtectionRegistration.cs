@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using SecondServer.Infrastructure.Redis;
 
 namespace SecondServer.Infrastructure.DataProtection;
@@ -15,6 +15,9 @@ internal static class DataProtectionRegistration
     /// </summary>
     public const string ApplicationName = "SecondServer";
 
+    /// <summary>The Redis list holding the key ring, after the application's key prefix.</summary>
+    public const string KeyRingKey = "dataprotection:keys";
+
     public static IServiceCollection AddSharedDataProtection(this IServiceCollection services, IConfiguration configuration)
     {
         // Registered first so that it starts before the framework's hosted service reads the key ring.
@@ -23,12 +26,10 @@ internal static class DataProtectionRegistration
         services.AddDataProtection()
             .SetApplicationName(configuration["DataProtection:ApplicationName"] ?? ApplicationName)
             .DisableAutomaticKeyGeneration();
-        services.AddSingleton(sp =>
-        {
-            var redis = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
-            return new RedisXmlRepository(redis.ToConfiguration("dataprotection"), redis.KeyPrefix);
-        });
-        services.AddOptions<KeyManagementOptions>().Configure<RedisXmlRepository>((o, repository) => o.XmlRepository = repository);
+        // Microsoft's Redis key store on the process's one multiplexer: a list of key XML elements, the layout the
+        // previous releases wrote under the same key, so every release reads the same ring.
+        services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((o, redis) =>
+            o.XmlRepository = new RedisXmlRepository(() => redis.Multiplexer.GetDatabase(), redis.KeyPrefix + KeyRingKey));
         services.AddHealthChecks().AddCheck<KeyRingHealthCheck>("dataprotection");
         return services;
     }

@@ -89,7 +89,7 @@ internal sealed class Fingerprints(
         var number = 0;
         try
         {
-            var multiplexer = await redis.GetMultiplexerAsync(cancellationToken);
+            var multiplexer = redis.Multiplexer;
             // GetDatabase() does not tell which number it stands for; the configuration the multiplexer runs with does.
             number = ConfigurationOptions.Parse(multiplexer.Configuration).DefaultDatabase ?? 0;
             // IServer.InfoAsync needs allowAdmin, which the app's multiplexer rightly lacks; INFO itself needs no admin rights.

@@ -24,7 +24,7 @@ internal sealed class RedisLock(RedisConnection redis, TimeProvider time)
     public async Task<Lease?> TryAcquireAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         var taken = await database.StringSetAsync(key, token, ttl, When.NotExists);
         return taken ? new Lease(database, key, token) : null;
     }

@@ -304,7 +304,7 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
     {
         try
         {
-            return await command(await redis.GetDatabaseAsync(cancellationToken));
+            return await command(redis.Database);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException
             || (ex is RedisServerException && (ex.Message.StartsWith("LOADING", StringComparison.Ordinal) || ex.Message.StartsWith("NOAUTH", StringComparison.Ordinal))))

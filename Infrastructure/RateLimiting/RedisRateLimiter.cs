@@ -25,7 +25,7 @@ internal sealed class RedisRateLimiter(RedisConnection redis)
 
     public async Task<RateLimitDecision> CheckAsync(string key, int limit, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         var result = (long[])(await database.ScriptEvaluateAsync(CheckScript, [LimitKey(key)], [limit]))!;
         return new RateLimitDecision(result[0] == 1, TimeSpan.FromMilliseconds(Math.Max(result[1], 1000)));
     }
@@ -33,13 +33,13 @@ internal sealed class RedisRateLimiter(RedisConnection redis)
     /// <summary>Counts one event; returns the count in the current window.</summary>
     public async Task<long> CountAsync(string key, TimeSpan window, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         return (long)await database.ScriptEvaluateAsync(CountScript, [LimitKey(key)], [(long)window.TotalMilliseconds]);
     }
 
     public async Task ResetAsync(string key, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         await database.KeyDeleteAsync(LimitKey(key));
     }
 

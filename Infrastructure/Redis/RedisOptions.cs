@@ -8,7 +8,7 @@ namespace SecondServer.Infrastructure.Redis;
 internal sealed class RedisOptions
 {
     public const string Section = "Redis";
-    public const string ExpectedFormat = "host:port,password=<secret> (StackExchange.Redis format; no user=, no redis:// URI)";
+    public const string ExpectedFormat = "host:port,password=<secret> (StackExchange.Redis format)";
 
     /// <summary>From <c>ConnectionStrings:redis</c>.</summary>
     public string? ConnectionString { get; set; }
@@ -19,15 +19,16 @@ internal sealed class RedisOptions
     /// </summary>
     public string KeyPrefix { get; set; } = "ss:";
 
-    public ConfigurationOptions ToConfiguration(string clientName)
+    /// <summary>
+    /// What every connection of this application sets on top of the connection string: the process must start and
+    /// report 503 while Redis is down, and reconnect by itself when it returns.
+    /// </summary>
+    public static void ApplyClusterDefaults(ConfigurationOptions configuration, string clientName)
     {
-        var configuration = ConfigurationOptions.Parse(ConnectionString!);
-        // The process must start and report 503 when Redis is down, and reconnect by itself when it returns.
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
         configuration.ConnectRetry = Math.Max(configuration.ConnectRetry, 3);
         configuration.ClientName ??= clientName;
-        return configuration;
     }
 }
 

@@ -40,7 +40,7 @@ internal sealed class ScheduleLocks(RedisConnection redis, IOptions<SchedulingOp
     /// <summary>Extends the lease to a full TTL if <paramref name="owner"/> still holds it.</summary>
     public async Task<bool> RenewLeaseAsync(string schedule, string owner, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         var ttl = (long)options.Value.OverlapLeaseTtl.TotalMilliseconds;
         var result = await database.ScriptEvaluateAsync(RenewScript, [LeaseKey(schedule)], [owner, ttl]).WaitAsync(cancellationToken);
         return (long)result == 1;
@@ -49,14 +49,14 @@ internal sealed class ScheduleLocks(RedisConnection redis, IOptions<SchedulingOp
     /// <summary>Deletes the lease if <paramref name="owner"/> still holds it (compare-and-delete).</summary>
     public async Task<bool> ReleaseLeaseAsync(string schedule, string owner, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         var result = await database.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(schedule)], [owner]).WaitAsync(cancellationToken);
         return (long)result == 1;
     }
 
     private async Task<(bool, string?)> TrySetAsync(string key, string owner, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         if (await database.StringSetAsync(key, owner, ttl, When.NotExists).WaitAsync(cancellationToken))
         {
             return (true, owner);

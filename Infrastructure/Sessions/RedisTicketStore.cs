@@ -49,7 +49,7 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
         ArgumentNullException.ThrowIfNull(ticket);
         // A new key for every sign-in: a session key known before sign-in is worthless after it (no fixation).
         var key = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         var ttl = TimeToLive(ticket);
         await database.ScriptEvaluateAsync(StoreScript,
             [SessionKey(key), UserIndexKey(UserIdOf(ticket))],
@@ -61,7 +61,7 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
 
     public async Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         // Only an existing session is renewed: one ended elsewhere in the meantime must stay ended.
         await database.StringSetAsync(SessionKey(key), Serialize(ticket), TimeToLive(ticket), When.Exists);
     }
@@ -70,7 +70,7 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
 
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         var value = await database.StringGetAsync(SessionKey(key));
         if (value.IsNull)
         {
@@ -92,14 +92,14 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         await database.KeyDeleteAsync(SessionKey(key));
     }
 
     /// <summary>Ends every session of a user except <paramref name="exceptKey"/>; returns how many ended.</summary>
     public async Task<long> RemoveAllForUserAsync(string userId, string? exceptKey, CancellationToken cancellationToken)
     {
-        var database = await redis.GetDatabaseAsync(cancellationToken);
+        var database = redis.Database;
         // The session keys are built in Lua from the members, so the app's key prefix is passed along explicitly.
         return (long)await database.ScriptEvaluateAsync(RemoveAllScript, [UserIndexKey(userId)], [redis.KeyPrefix + "session:", exceptKey ?? ""]);
     }

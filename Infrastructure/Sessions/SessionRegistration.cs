@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Infrastructure.Caching;
@@ -17,7 +16,7 @@ internal static class SessionRegistration
         services.AddSharedDataProtection(configuration);
         services.AddSingleton<RedisTicketStore>();
         services.AddSingleton<ITicketStore>(sp => sp.GetRequiredService<RedisTicketStore>());
-        services.AddSingleton<IDistributedCache, RedisDistributedCache>();
+        services.AddSharedCache();
         services.AddSingleton<RedisRateLimiter>();
         return services;
     }

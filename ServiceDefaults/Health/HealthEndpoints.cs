@@ -9,20 +9,22 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace SecondServer.ServiceDefaults.Health;
 
 /// <summary>
-/// <c>/health/live</c> runs no dependency check: a process whose database is down is still alive and must not be
-/// restarted for it. <c>/health/ready</c> runs every registered check; one unhealthy check answers 503.
+/// <c>/health/live</c> runs only the checks tagged <c>live</c> (none touches a dependency): a process whose database is
+/// down is still alive and must not be restarted for it. <c>/health/ready</c> runs every registered check; one
+/// unhealthy check answers 503.
 /// </summary>
 internal static class HealthEndpoints
 {
     public const string LivePath = "/health/live";
     public const string ReadyPath = "/health/ready";
+    public const string LiveTag = "live";
 
     public static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var instance = endpoints.ServiceProvider.GetService(typeof(IConfiguration)) is IConfiguration c ? c["App:InstanceId"] : null;
         endpoints.MapHealthChecks(LivePath, new HealthCheckOptions
         {
-            Predicate = _ => false,
+            Predicate = r => r.Tags.Contains(LiveTag),
             ResponseWriter = (ctx, report) => WriteJson(ctx, report, instance),
         }).DisableHttpMetrics();
         endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions

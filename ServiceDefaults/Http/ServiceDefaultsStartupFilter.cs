@@ -1,14 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
-using SecondServer.ServiceDefaults.Telemetry;
 
 namespace SecondServer.ServiceDefaults.Http;
 
 /// <summary>
 /// Puts the cross-cutting middleware in front of whatever pipeline the host builds, so no Program.cs can forget
 /// them or order them wrongly: forwarded headers first (everything after sees the client's IP and scheme), then
-/// the replica's name on every response, then span enrichment.
+/// the replica's name on every response.
 /// </summary>
 internal sealed class ServiceDefaultsStartupFilter(IConfiguration configuration) : IStartupFilter
 {
@@ -25,7 +24,6 @@ internal sealed class ServiceDefaultsStartupFilter(IConfiguration configuration)
             });
             return nextMiddleware(context);
         });
-        app.UseMiddleware<SpanEnrichmentMiddleware>();
         next(app);
     };
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -5,67 +6,53 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using SecondServer.ServiceDefaults.Http;
 
 namespace SecondServer.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// OpenTelemetry without OpenTelemetry.Extensions.Hosting (not on the feed): the SDK's builder interface needs only
-/// a service collection, and a hosted service resolves the providers so they start listening.
+/// The Aspire template's OpenTelemetry: ASP.NET Core, HttpClient and runtime instrumentation, this code base's own
+/// sources, and OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the AppHost sets it for the dashboard).
 /// </summary>
 internal static class OpenTelemetrySetup
 {
     /// <summary>Every ActivitySource and Meter of this code base is named under this prefix.</summary>
     public const string SourcePrefix = "SecondServer";
 
-    private static readonly string[] BuiltInMeters =
-    [
-        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
-        "Microsoft.AspNetCore.Diagnostics", "System.Net.Http", "System.Runtime",
-    ];
+    /// <summary>MySqlConnector's own ActivitySource: a span per command, with the statement.</summary>
+    private const string MySqlSource = "MySqlConnector";
 
     public static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
     {
-        // Adds method, scheme and path to ASP.NET Core's server spans; SpanEnrichmentMiddleware adds the route and status.
-        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
-
         builder.Logging.AddOpenTelemetry(o =>
         {
             o.IncludeFormattedMessage = true;
             o.IncludeScopes = true;
         });
 
-        var otel = new OpenTelemetryBuilder(builder.Services)
+        // The AppHost names each replica in OTEL_RESOURCE_ATTRIBUTES; elsewhere App:InstanceId does.
+        var namedByEnvironment = builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.instance.id=", StringComparison.Ordinal) == true;
+        var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(
                 serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName,
-                serviceInstanceId: builder.Configuration["App:InstanceId"]))
-            .WithTracing(t => t.AddSource("Microsoft.AspNetCore", "System.Net.Http", SourcePrefix + ".*"))
-            .WithMetrics(m => m.AddMeter([.. BuiltInMeters, SourcePrefix + ".*"]))
-            .WithLogging();
+                serviceInstanceId: namedByEnvironment ? null : builder.Configuration[InstanceIdentity.Key],
+                autoGenerateServiceInstanceId: false))
+            .WithMetrics(m => m
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(SourcePrefix + ".*"))
+            .WithTracing(t => t
+                .AddSource(builder.Environment.ApplicationName, SourcePrefix + ".*", MySqlSource)
+                // Probes every second from the balancer would drown the traces people look for.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsHealthProbe(context))
+                .AddHttpClientInstrumentation());
 
-        // The Aspire dashboard (and any collector) is reached only when an endpoint is configured.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();
         }
-
-        builder.Services.AddHostedService<OpenTelemetryStarter>();
     }
 
-    private sealed class OpenTelemetryBuilder(IServiceCollection services) : IOpenTelemetryBuilder
-    {
-        public IServiceCollection Services { get; } = services;
-    }
-
-    // The providers only subscribe to sources once resolved; Extensions.Hosting would do this for us.
-    private sealed class OpenTelemetryStarter(TracerProvider tracerProvider, MeterProvider meterProvider) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            GC.KeepAlive(tracerProvider);
-            GC.KeepAlive(meterProvider);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
+    private static bool IsHealthProbe(HttpContext context) => context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal);
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Dapper;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using SecondServer.Tests.Support;
 using StackExchange.Redis;
 

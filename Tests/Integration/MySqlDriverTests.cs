@@ -3,7 +3,7 @@ using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration;
 
-/// <summary>The three defects of MySql.Data 8.0.16 that MySqlConnectionFactory contains, each proven against the real server.</summary>
+/// <summary>What the code relies on from the MySQL driver (charsets, server-side cancellation, real concurrency, transactions), proven against the real server.</summary>
 public sealed class MySqlDriverTests : IAsyncLifetime
 {
     private TestDatabase _database = null!;
@@ -53,7 +53,7 @@ public sealed class MySqlDriverTests : IAsyncLifetime
         const int Parallel = 6;
         var marker = $"parallel-{Guid.NewGuid():N}";
 
-        // The driver's async methods are synchronous: without the factory's offloading these would run one by one.
+        // A driver whose async methods block (as MySql.Data's did) would run these one by one.
         var queries = Enumerable.Range(0, Parallel).Select(async _ =>
         {
             await using var connection = await _database.Connections.OpenAsync(ct);

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using SecondServer.Infrastructure.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SecondServer.Tests.Support;
 using StackExchange.Redis;
 
@@ -12,34 +10,30 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task Connects_with_the_password_and_prefixes_every_key()
     {
-        var ct = TestContext.Current.CancellationToken;
         var prefix = TestEnvironment.NewName("t") + ":";
-        await using var redis = ConnectionTo(TestEnvironment.Redis, prefix);
+        using var redis = TestRedis.Connect(TestEnvironment.Redis, prefix);
 
-        var database = await redis.GetDatabaseAsync(ct);
-        await database.StringSetAsync("greeting", "hello", TimeSpan.FromMinutes(1));
+        await redis.Connection.Database.StringSetAsync("greeting", "hello", TimeSpan.FromMinutes(1));
 
-        var raw = (await redis.GetMultiplexerAsync(ct)).GetDatabase();
+        var raw = redis.Connection.Multiplexer.GetDatabase();
         Assert.Equal("hello", (string?)await raw.StringGetAsync(prefix + "greeting"));
         Assert.False(await raw.KeyExistsAsync("greeting"));
+        Assert.Same(redis.Services.GetRequiredService<IConnectionMultiplexer>(), redis.Connection.Multiplexer);
     }
 
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-password")]
-    public async Task Without_the_right_password_nothing_is_served(string? password)
+    public async Task Without_the_right_password_nothing_is_served_and_readiness_says_so(string? password)
     {
         var ct = TestContext.Current.CancellationToken;
         var endpoint = ConfigurationOptions.Parse(TestEnvironment.Redis).EndPoints[0].ToString()!.Replace("Unspecified/", "", StringComparison.Ordinal);
         var connectionString = password is null ? endpoint : $"{endpoint},password={password}";
-        await using var redis = ConnectionTo(connectionString, "t:");
+        using var redis = TestRedis.Connect(connectionString, "t:");
 
-        var health = await new RedisHealthCheck(redis).CheckHealthAsync(new(), ct);
+        var report = await redis.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == "redis", ct);
 
-        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, health.Status);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["redis"].Status);
+        await Assert.ThrowsAnyAsync<RedisException>(() => redis.Connection.Database.StringGetAsync("anything"));
     }
-
-    private static RedisConnection ConnectionTo(string connectionString, string prefix) =>
-        new(Options.Create(new RedisOptions { ConnectionString = connectionString, KeyPrefix = prefix }),
-            new ConfigurationBuilder().Build(), NullLogger<RedisConnection>.Instance);
 }

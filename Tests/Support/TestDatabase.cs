@@ -26,7 +26,7 @@ internal sealed class TestDatabase : IAsyncDisposable
 
     // No database selected and no pooling: the driver's pooled-connection reset fails without a database.
     private static IDbConnectionFactory ServerLevel() =>
-        FactoryFor(new MySql.Data.MySqlClient.MySqlConnectionStringBuilder(TestEnvironment.DatabaseNamed("")) { Pooling = false }.ConnectionString);
+        FactoryFor(new MySqlConnector.MySqlConnectionStringBuilder(TestEnvironment.DatabaseNamed("")) { Pooling = false }.ConnectionString);
 
     public static async Task<TestDatabase> CreateAsync()
     {

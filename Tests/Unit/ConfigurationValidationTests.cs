@@ -8,8 +8,8 @@ public sealed class ConfigurationValidationTests
 {
     [Theory]
     [InlineData(null, "ConnectionStrings:redis is missing")]
-    [InlineData("redis://localhost:6379", "ConnectionStrings:redis")]
-    [InlineData("localhost:6379,user=default,password=x", "ConnectionStrings:redis is malformed")]
+    [InlineData(",password=x", "ConnectionStrings:redis names no host")]
+    [InlineData("localhost:6379,passwrd=x", "ConnectionStrings:redis is malformed")]
     public void Redis_connection_string_errors_name_the_key(string? value, string expected)
     {
         var result = new RedisOptionsValidator().Validate(null, new RedisOptions { ConnectionString = value });

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using SecondServer.Infrastructure.Data;
 using SecondServer.Infrastructure.Diagnostics;
 

@@ -38,14 +38,14 @@ internal static class BenchWorker
         });
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabase(builder.Configuration);
-        builder.Services.AddRedis(builder.Configuration);
+        builder.AddSharedRedis();
         builder.Services.AddQueue(builder.Configuration);
         builder.Services.AddJob<NoopJob, NoopJob.Handler>(job => job.Queue = NoopJob.Queue);
         builder.Services.AddQueueWorker();
         using var host = builder.Build();
 
         // Every worker process starts consuming at the same moment, once all are connected and loaded.
-        var database = await host.Services.GetRequiredService<RedisConnection>().GetDatabaseAsync(CancellationToken.None);
+        var database = host.Services.GetRequiredService<RedisConnection>().Database;
         await database.StringIncrementAsync(ReadyKey);
         while (!await database.KeyExistsAsync(GoKey))
         {

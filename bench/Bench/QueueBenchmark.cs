@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 using StackExchange.Redis;
@@ -52,10 +53,11 @@ internal static partial class QueueBenchmark
     private static async Task<Measurement> MeasureAsync(string redis, int jobs, int processes, WorkerSettings worker)
     {
         var prefix = $"bench:{Guid.NewGuid():N}:";
-        await using var services = Services(redis, prefix);
+        using var host = Services(redis, prefix);
+        var services = host.Services;
         var dispatcher = services.GetRequiredService<JobDispatcher>();
         var queue = services.GetRequiredService<RedisJobQueue>();
-        var database = await services.GetRequiredService<RedisConnection>().GetDatabaseAsync(CancellationToken.None);
+        var database = services.GetRequiredService<RedisConnection>().Database;
 
         var enqueue = Stopwatch.StartNew();
         for (var start = 0; start < jobs; start += 2000)
@@ -115,20 +117,20 @@ internal static partial class QueueBenchmark
         }
     }
 
-    private static ServiceProvider Services(string redis, string prefix)
+    private static IHost Services(string redis, string prefix)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redis,
             ["Redis:KeyPrefix"] = prefix,
-        }).Build();
-        var services = new ServiceCollection().AddLogging();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddRedis(configuration);
-        services.AddQueue(configuration);
-        services.AddJob<NoopJob, NoopJob.Handler>(job => job.Queue = NoopJob.Queue);
-        return services.BuildServiceProvider();
+        });
+        builder.Services.AddLogging();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddSharedRedis();
+        builder.Services.AddQueue(builder.Configuration);
+        builder.Services.AddJob<NoopJob, NoopJob.Handler>(job => job.Queue = NoopJob.Queue);
+        return builder.Build();
     }
 
     private static Process StartWorker(string redis, string prefix, WorkerSettings worker)

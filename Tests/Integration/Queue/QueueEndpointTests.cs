@@ -189,13 +189,11 @@ public sealed class QueueEndpointTests : IAsyncLifetime
     [Fact]
     public async Task A_queue_outage_is_reported_as_Redis_being_unavailable()
     {
-        await using var nowhere = new RedisConnection(
-            Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:1,connectTimeout=200", KeyPrefix = "t:" }),
-            new ConfigurationBuilder().Build(), NullLogger<RedisConnection>.Instance);
+        using var nowhere = TestRedis.Connect("127.0.0.1:1,connectTimeout=200", "t:");
         var failures = new DependencyFailures(TestDatabase.FactoryFor("Server=127.0.0.1;Port=1;User ID=nobody;Database=none"));
 
         var outage = await Assert.ThrowsAsync<QueueUnavailableException>(() =>
-            new RedisJobQueue(nowhere, TimeProvider.System).PushAsync("default", "job", "{}", DateTimeOffset.UtcNow, null, Ct));
+            new RedisJobQueue(nowhere.Connection, TimeProvider.System).PushAsync("default", "job", "{}", DateTimeOffset.UtcNow, null, Ct));
 
         Assert.Equal("Redis", failures.DependencyOf(outage));
     }

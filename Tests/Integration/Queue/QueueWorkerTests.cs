@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using SecondServer.Application.Diagnostics;
 using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data.Migrations;

@@ -16,9 +16,7 @@ public sealed class RedisJobQueueTests : IAsyncLifetime
 {
     private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(30);
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
-    private readonly RedisConnection _redis = new(
-        Options.Create(new RedisOptions { ConnectionString = TestEnvironment.Redis, KeyPrefix = TestEnvironment.NewName("t") + ":" }),
-        new ConfigurationBuilder().Build(), NullLogger<RedisConnection>.Instance);
+    private readonly TestRedis _redisHost = TestRedis.Connect(TestEnvironment.Redis, TestEnvironment.NewName("t") + ":");
 
     private RedisJobQueue _queue = null!;
     private JobDispatcher _dispatcher = null!;
@@ -26,7 +24,7 @@ public sealed class RedisJobQueueTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        _queue = new RedisJobQueue(_redis, _time);
+        _queue = new RedisJobQueue(_redisHost.Connection, _time);
         var registrations = new ServiceCollection()
             .AddJob<UniqueTestJob, UniqueTestJob.Handler>(job => job.UniqueFor = TimeSpan.FromMilliseconds(500))
             .BuildServiceProvider().GetServices<JobRegistration>();
@@ -34,7 +32,11 @@ public sealed class RedisJobQueueTests : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DisposeAsync() => _redis.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _redisHost.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     [Fact]
     public async Task Jobs_come_out_in_order_and_in_batches_with_their_first_attempt()

@@ -91,7 +91,7 @@ public sealed class SchedulerTests : IAsyncLifetime
         }
 
         // The claim outlives every server's try: the grace window plus twice the tolerated skew, in real time.
-        var database = await _hosts[0].Services.GetRequiredService<RedisConnection>().GetDatabaseAsync(ct);
+        var database = _hosts[0].Services.GetRequiredService<RedisConnection>().Database;
         var claimTtl = await database.KeyTimeToLiveAsync(ScheduleLocks.SlotKey(Job, Slot(20)));
         var options = _hosts[0].Services.GetRequiredService<IOptions<SchedulingOptions>>().Value;
         Assert.InRange(claimTtl!.Value, options.GraceWindow + options.MaxClockSkew, options.SlotClaimTtl);
@@ -140,8 +140,8 @@ public sealed class SchedulerTests : IAsyncLifetime
         Assert.Single(probe.Executions);
 
         await redis.StartAsync();
-        var health = new RedisHealthCheck(host.Services.GetRequiredService<RedisConnection>());
-        await Eventually.WaitAsync(async () => (await health.CheckHealthAsync(new(), ct)).Status, s => s == HealthStatus.Healthy, Patience, "Redis reconnected");
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.WaitAsync(async () => (await health.CheckHealthAsync(r => r.Name == "redis", ct)).Status, s => s == HealthStatus.Healthy, Patience, "Redis reconnected");
         clock.SetUtcNow(Slot(3));
         Assert.Equal(ScheduleRunStatus.Ok, Assert.Single(await WaitForRunsAsync(Slot(3), Finished(1), "the run once Redis is back")).Status);
         Assert.Equal([Slot(1), Slot(3)], probe.Executions.Select(e => e.Slot));
@@ -287,7 +287,7 @@ public sealed class SchedulerTests : IAsyncLifetime
 
     private async Task<TimeSpan?> LeaseTtlAsync()
     {
-        var database = await _hosts[0].Services.GetRequiredService<RedisConnection>().GetDatabaseAsync(TestContext.Current.CancellationToken);
+        var database = _hosts[0].Services.GetRequiredService<RedisConnection>().Database;
         return await database.KeyTimeToLiveAsync(ScheduleLocks.LeaseKey(Job));
     }
 }
