@@ -13,12 +13,12 @@ public sealed class DeployTests(ClusterFixture cluster)
         using var browser = new Browser();
         await browser.SignUpAndInAsync(cluster.Balancer, $"{Guid.NewGuid():N}@example.com");
         var cookie = browser.Cookies.GetCookieHeader(cluster.Balancer);
-        var before = await InstanceReleasesAsync();
+        var before = cluster.InstanceReleases();
 
         await using var load = LoadGenerator.Start(new Uri(cluster.Balancer, "/api/me"), prepare: r => { r.Headers.Add("Cookie", cookie); return r; });
         var (exitCode, output) = await cluster.RunScriptAsync("deploy");
         await load.StopAsync();
-        var after = await InstanceReleasesAsync();
+        var after = cluster.InstanceReleases();
 
         Assert.True(exitCode == 0, output);
         Assert.Empty(load.Failures);
@@ -32,7 +32,7 @@ public sealed class DeployTests(ClusterFixture cluster)
     [Fact]
     public async Task A_release_that_never_becomes_healthy_is_rolled_back_and_the_cluster_keeps_serving()
     {
-        var current = (await InstanceReleasesAsync())[0];
+        var current = cluster.InstanceReleases()[0];
         var broken = Path.Combine(Path.GetTempPath(), $"{current}-broken-{Guid.NewGuid():N}"[..60]);
         CopyDirectory(Path.Combine(cluster.DataDirectory, "releases", current), broken);
         // Valid enough to start, invalid configuration once it does: the process exits at startup, again and again.
@@ -46,7 +46,7 @@ public sealed class DeployTests(ClusterFixture cluster)
         Assert.NotEqual(0, exitCode);
         Assert.Contains("rolling it back", output, StringComparison.Ordinal);
         Assert.Empty(load.Failures);
-        Assert.Equal([current, current, current], await InstanceReleasesAsync());
+        Assert.Equal([current, current, current], cluster.InstanceReleases());
         await Eventually.WaitAsync(() => cluster.BackendStatusAsync("web-1"), s => s == "UP", TimeSpan.FromSeconds(30), "web-1 UP again");
         Assert.Equal("UP", await cluster.BackendStatusAsync("web-2"));
     }
@@ -72,9 +72,6 @@ public sealed class DeployTests(ClusterFixture cluster)
         Assert.NotEqual(0, whileLocked.ExitCode);
         Assert.Contains("another deploy is running", whileLocked.Output, StringComparison.Ordinal);
     }
-
-    private Task<string[]> InstanceReleasesAsync() => Task.FromResult(
-        new[] { "web-1", "web-2", "worker-1" }.Select(i => Path.GetFileName(new DirectoryInfo(Path.Combine(cluster.DataDirectory, "instances", i)).LinkTarget!)).ToArray());
 
     private static void CopyDirectory(string from, string to)
     {

@@ -21,7 +21,7 @@ public sealed class UpgradeTests(ClusterFixture cluster)
         // The cluster runs the previous release on data this release made (the rollback direction), then ...
         var back = await cluster.RunScriptAsync("deploy", null, "--release", previous);
         Assert.True(back.ExitCode == 0, back.Output);
-        Assert.All(await InstanceReleasesAsync(), r => Assert.Equal(Path.GetFileName(previous), r));
+        Assert.All(cluster.InstanceReleases(), r => Assert.Equal(Path.GetFileName(previous), r));
 
         // ... a user signs in and writes on it: session ticket, key ring, antiforgery token and cached profile are the previous release's.
         using var browser = new Browser();
@@ -58,7 +58,7 @@ public sealed class UpgradeTests(ClusterFixture cluster)
         await writes.StopAsync();
 
         Assert.True(exitCode == 0, output);
-        Assert.All(await InstanceReleasesAsync(), r => Assert.NotEqual(Path.GetFileName(previous), r));
+        Assert.All(cluster.InstanceReleases(), r => Assert.NotEqual(Path.GetFileName(previous), r));
         Assert.Empty(reads.Failures);
         Assert.Empty(writes.Failures);
         Assert.True(reads.Succeeded > 100 && writes.Succeeded > 20, $"only {reads.Succeeded} reads and {writes.Succeeded} writes were made");
@@ -73,9 +73,6 @@ public sealed class UpgradeTests(ClusterFixture cluster)
         using var after = await browser.GetAsync(cluster.Balancer, "/api/me");
         Assert.Equal("After the upgrade", (await after.Content.ReadFromJsonAsync<Me>(ct))!.DisplayName);
     }
-
-    private Task<string[]> InstanceReleasesAsync() => Task.FromResult(
-        new[] { "web-1", "web-2", "worker-1" }.Select(i => Path.GetFileName(new DirectoryInfo(Path.Combine(cluster.DataDirectory, "instances", i)).LinkTarget!)).ToArray());
 
     private sealed record Me(string Email, string DisplayName);
 }

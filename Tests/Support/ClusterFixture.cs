@@ -95,6 +95,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         return int.TryParse(output.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
     }
 
+    /// <summary>The release folder each instance (web-1, web-2, worker-1) runs now.</summary>
+    public string[] InstanceReleases() =>
+        [.. new[] { "web-1", "web-2", "worker-1" }.Select(i => Path.GetFileName(new DirectoryInfo(Path.Combine(DataDirectory, "instances", i)).LinkTarget!))];
+
     /// <summary>HAProxy's status of one web replica, read from its runtime API (UP, DOWN, DRAIN, MAINT...).</summary>
     public async Task<string> BackendStatusAsync(string server)
     {
