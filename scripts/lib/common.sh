@@ -29,14 +29,13 @@ as_root() {
 # hold them for minutes.
 APT_LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
 
-# apt_lock_holder: "COMMAND (pid N) holds FILE" for the first apt or dpkg lock some process holds, or nothing.
-# Reads /proc/locks (apt's locks are fcntl locks, which flock(1) cannot see), so no extra tool is needed.
+# apt_lock_holder: "COMMAND (pid N) holds FILE" for the first apt or dpkg lock file a process has open, or nothing.
+# apt opens these files only to lock them. (Matching /proc/locks by inode fails on overlay file systems, and
+# flock(1) cannot see apt's fcntl locks.)
 apt_lock_holder() {
-  local file inode pid
+  local file pid
   for file in "${APT_LOCKS[@]}"; do
-    [ -e "$file" ] || continue
-    inode="$(stat -c %i "$file")"
-    pid="$(awk -v inode="$inode" '{ split($6, id, ":"); if (id[3] == inode) { print $5; exit } }' /proc/locks 2>/dev/null)"
+    pid="$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$file" 2>/dev/null | head -n 1 | cut -d/ -f3)"
     if [ -n "$pid" ]; then
       printf '%s (pid %s) holds %s' "$(cat "/proc/$pid/comm" 2>/dev/null || echo unknown)" "$pid" "$file"
       return 0
