@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Serialization;
@@ -110,10 +109,4 @@ internal static class DockerEngine
     }
 
     private sealed record EngineVersion([property: JsonPropertyName("ApiVersion")] string? ApiVersion);
-
-    /// <summary>The configured image for a server, from an environment variable (scripts/test sets the exact builds).</summary>
-    public static string Image(string variable, string fallback) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } image ? image : fallback;
-
-    internal static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
@@ -74,9 +75,9 @@ public sealed class ServerContainers : IAsyncDisposable
         }
 
         var host = mysql.Hostname;
-        servers.Redis = $"{redis.Hostname}:{DockerEngine.Invariant(redis.GetMappedPublicPort(RedisBuilder.RedisPort))},password={redisPassword}";
-        servers.Database = $"Server={host};Port={DockerEngine.Invariant(mysql.GetMappedPublicPort(MySqlBuilder.MySqlPort))};User ID=sstest;Password={mysqlPassword};Database=sstest_default;SslMode=None;AllowPublicKeyRetrieval=True";
-        servers.Storage = $"Endpoint=http://{s3.Hostname}:{DockerEngine.Invariant(s3.GetMappedPublicPort(S3Port))};AccessKey={s3Key};SecretKey={s3Secret}";
+        servers.Redis = $"{redis.Hostname}:{Invariant(redis.GetMappedPublicPort(RedisBuilder.RedisPort))},password={redisPassword}";
+        servers.Database = $"Server={host};Port={Invariant(mysql.GetMappedPublicPort(MySqlBuilder.MySqlPort))};User ID=sstest;Password={mysqlPassword};Database=sstest_default;SslMode=None;AllowPublicKeyRetrieval=True";
+        servers.Storage = $"Endpoint=http://{s3.Hostname}:{Invariant(s3.GetMappedPublicPort(S3Port))};AccessKey={s3Key};SecretKey={s3Secret}";
         Environment.SetEnvironmentVariable("ConnectionStrings__redis", servers.Redis);
         Environment.SetEnvironmentVariable("ConnectionStrings__appdb", servers.Database);
         Environment.SetEnvironmentVariable("ConnectionStrings__uploads", servers.Storage);
@@ -127,14 +128,19 @@ public sealed class ServerContainers : IAsyncDisposable
         }
     }
 
-    /// <summary>The images, from configuration (see the class summary and the README).</summary>
+    private static string Invariant(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The images, from configuration (see the class summary and the README); scripts/test sets the exact builds.</summary>
     internal static class Images
     {
-        public static string Redis => DockerEngine.Image("SECONDSERVER_TEST_REDIS_IMAGE", "secondserver/redis:latest");
+        public static string Redis => Configured("SECONDSERVER_TEST_REDIS_IMAGE", "secondserver/redis:latest");
 
-        public static string MySql => DockerEngine.Image("SECONDSERVER_TEST_MYSQL_IMAGE", "secondserver/mariadb:latest");
+        public static string MySql => Configured("SECONDSERVER_TEST_MYSQL_IMAGE", "secondserver/mariadb:latest");
 
-        public static string S3 => DockerEngine.Image("SECONDSERVER_TEST_S3_IMAGE", "secondserver/s3:latest");
+        public static string S3 => Configured("SECONDSERVER_TEST_S3_IMAGE", "secondserver/s3:latest");
+
+        private static string Configured(string variable, string fallback) =>
+            Environment.GetEnvironmentVariable(variable) is { Length: > 0 } image ? image : fallback;
     }
 
     /// <summary>The running shared servers and their connection strings.</summary>

@@ -17,11 +17,6 @@ internal static class TestEnvironment
     public static string DatabaseNamed(string name) =>
         new MySqlConnectionStringBuilder(Database) { Database = name }.ConnectionString;
 
-    public static string Required(string variable) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{variable} is not set: run the suite through scripts/test, which starts the servers and sets it.");
-
     public static string RepositoryRoot { get; } = FindRoot();
 
     private static string FindRoot()
