@@ -93,6 +93,11 @@ internal static class DockerEngine
         })
         { BaseAddress = new Uri("http://docker"), Timeout = TimeSpan.FromSeconds(5) };
 
+        if (!File.Exists(socket))
+        {
+            throw NoEngine($"no socket at {socket}", null);
+        }
+
         EngineVersion? answer;
         try
         {
@@ -100,13 +105,15 @@ internal static class DockerEngine
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or TaskCanceledException)
         {
-            throw new InvalidOperationException(
-                $"No Docker engine answers at {Address} ({e.Message}). The integration tests run Redis, MySQL and S3 in containers: " +
-                "run scripts/images, which installs Docker, starts the engine and builds the images (scripts/test does it too).", e);
+            throw NoEngine(e.Message, e);
         }
 
         return Version.TryParse(answer?.ApiVersion, out var version) ? version : null;
     }
+
+    private static InvalidOperationException NoEngine(string reason, Exception? inner) => new(
+        $"No Docker engine answers at {Address} ({reason}). The integration tests run Redis, MySQL and S3 in containers: " +
+        "run scripts/images, which installs Docker, starts the engine and builds the images (scripts/test does it too).", inner);
 
     private sealed record EngineVersion([property: JsonPropertyName("ApiVersion")] string? ApiVersion);
 }

@@ -68,10 +68,12 @@ public sealed class ServerContainers : IAsyncDisposable
         {
             await Task.WhenAll(redis.StartAsync(), mysql.StartAsync(), s3.StartAsync());
         }
-        catch
+        catch (Exception e)
         {
             await servers.DisposeAsync();
-            throw;
+            throw new InvalidOperationException(
+                $"The test containers did not start ({Images.Redis}, {Images.MySql}, {Images.S3}): {e.Message} " +
+                "A missing local image is built by scripts/images; official images need a reachable registry.", e);
         }
 
         var host = mysql.Hostname;
