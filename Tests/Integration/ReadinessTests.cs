@@ -4,7 +4,7 @@ using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration;
 
-/// <summary>Readiness follows the real dependencies: a server killed for real turns it 503 naming the culprit; back, and it is 200 again.</summary>
+/// <summary>Readiness follows the real dependencies: a server stopped for real turns it 503 naming the culprit; back, and it is 200 again.</summary>
 public sealed class ReadinessTests : IAsyncLifetime
 {
     private TestDatabase _database = null!;
@@ -17,13 +17,13 @@ public sealed class ReadinessTests : IAsyncLifetime
     public async Task Redis_going_away_and_coming_back_turns_readiness_503_then_200()
     {
         var password = Guid.NewGuid().ToString("N");
-        await using var redis = await ServerProcess.StartRedisAsync(password);
+        await using var redis = await ServerContainer.StartRedisAsync(password);
         var settings = TestHost.SharedSettings(_database.ConnectionString);
         settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
         await using var web = await TestHost.StartWebAsync("web-ready-redis", settings);
 
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
-        await redis.KillAsync();
+        await redis.StopAsync();
         var down = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
         await redis.StartAsync();
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
@@ -35,13 +35,13 @@ public sealed class ReadinessTests : IAsyncLifetime
     [Fact]
     public async Task S3_going_away_and_coming_back_turns_readiness_503_then_200()
     {
-        await using var s3 = await ServerProcess.StartS3Async("ready-key", "ready-secret");
+        await using var s3 = await ServerContainer.StartS3Async("ready-key", "ready-secret");
         var settings = TestHost.SharedSettings(_database.ConnectionString);
         settings["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=ready-key;SecretKey=ready-secret";
         await using var web = await TestHost.StartWebAsync("web-ready-s3", settings);
 
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
-        await s3.KillAsync();
+        await s3.StopAsync();
         var down = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
         await s3.StartAsync();
         await WaitForReadinessAsync(web, HttpStatusCode.OK);

@@ -20,7 +20,15 @@ public sealed class StartupConfigurationTests
             ArgumentList = { web, "--urls", "http://127.0.0.1:0" },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
-            Environment = { [variable] = value, ["Logging__LogLevel__Default"] = "None" },
+            // Working servers for every key but the broken one, so the line names that key alone.
+            Environment =
+            {
+                ["ConnectionStrings__redis"] = TestEnvironment.Redis,
+                ["ConnectionStrings__appdb"] = TestEnvironment.Database,
+                ["ConnectionStrings__uploads"] = TestEnvironment.Storage,
+                [variable] = value,
+                ["Logging__LogLevel__Default"] = "None",
+            },
         };
 
         using var process = Process.Start(start)!;

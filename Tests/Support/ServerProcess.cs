@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace SecondServer.Tests.Support;
 
 /// <summary>
-/// A real server process of a test's own (Redis, the S3 server or HAProxy), on a free loopback port, that the test can
-/// kill and start again on the same port and data folder to prove that the app notices and recovers.
+/// A real server process of a test's own (HAProxy), on a free loopback port, that the test can kill and start again
+/// on the same port and data folder. Redis and the S3 server of a test's own are containers: see <see cref="ServerContainer"/>.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
@@ -22,35 +22,6 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     public int Port { get; }
-
-    public static async Task<ServerProcess> StartRedisAsync(string password)
-    {
-        var server = new ServerProcess((port, dir) => new ProcessStartInfo("redis-server")
-        {
-            ArgumentList = { "--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--requirepass", password, "--dir", dir, "--save", "", "--appendonly", "no" },
-        });
-        await server.StartAsync();
-        return server;
-    }
-
-    public static async Task<ServerProcess> StartS3Async(string accessKey, string secretKey)
-    {
-        var server = new ServerProcess((port, dir) => new ProcessStartInfo("node")
-        {
-            // The same flag scripts/lib/servers.sh passes (s3rver's list continuation tokens use DES).
-            ArgumentList = { "--openssl-legacy-provider", TestEnvironment.Required("SECONDSERVER_TEST_S3_SERVER") },
-            Environment =
-            {
-                ["S3_MODULES"] = TestEnvironment.Required("SECONDSERVER_TEST_S3_MODULES"),
-                ["S3_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["S3_DIRECTORY"] = dir,
-                ["S3_ACCESS_KEY"] = accessKey,
-                ["S3_SECRET_KEY"] = secretKey,
-            },
-        });
-        await server.StartAsync();
-        return server;
-    }
 
     /// <summary>
     /// HAProxy whose runtime API listens on TCP (the port), read-only, with a backend <c>be_web</c> of two servers

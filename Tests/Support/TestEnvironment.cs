@@ -3,25 +3,19 @@ using MySqlConnector;
 namespace SecondServer.Tests.Support;
 
 /// <summary>
-/// The real servers the suite runs against. scripts/test starts them and exports their connection strings; any
-/// other servers (containers, say) work the same when these variables are set.
+/// The real servers the suite runs against: containers that <see cref="ServerContainers"/> starts on first use.
 /// </summary>
 internal static class TestEnvironment
 {
-    public static string Redis => Required("ConnectionStrings__redis");
+    public static string Redis => ServerContainers.Current.Redis;
 
-    public static string Database => Required("ConnectionStrings__appdb");
+    public static string Database => ServerContainers.Current.Database;
 
-    public static string Storage => Required("ConnectionStrings__uploads");
+    public static string Storage => ServerContainers.Current.Storage;
 
     /// <summary>The same server and user as <see cref="Database"/>, another database name (the user may create sstest_*).</summary>
     public static string DatabaseNamed(string name) =>
         new MySqlConnectionStringBuilder(Database) { Database = name }.ConnectionString;
-
-    public static string Required(string variable) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{variable} is not set: run the suite through scripts/test, which starts the servers and sets it.");
 
     public static string RepositoryRoot { get; } = FindRoot();
 

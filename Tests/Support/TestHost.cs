@@ -46,6 +46,8 @@ internal sealed class TestHost : IAsyncDisposable
 
     private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build, Action<WebApplicationBuilder>? configure)
     {
+        // The hosts read the servers' connection strings from the environment, like in production.
+        await ServerContainers.EnsureStartedAsync();
         var app = build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -45,6 +45,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Starts a Worker and waits until its readiness answers 200 (migrations applied, dependencies reachable).</summary>
     public static async Task<WorkerProcess> StartAsync(string instanceId, IDictionary<string, string?> settings)
     {
+        // The process inherits the servers' connection strings from this one's environment.
+        await ServerContainers.EnsureStartedAsync();
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {

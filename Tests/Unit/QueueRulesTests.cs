@@ -50,7 +50,16 @@ public sealed class QueueRulesTests
             ArgumentList = { Path.Combine(TestEnvironment.RepositoryRoot, "Worker", "bin", "Release", "net10.0", "Worker.dll"), "--urls", "http://127.0.0.1:0" },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
-            Environment = { ["Queue__Concurrency"] = "0", ["Logging__LogLevel__Default"] = "None" },
+            // Well-formed connection strings where nothing listens: a unit test needs no server, and the line
+            // must name the queue setting alone.
+            Environment =
+            {
+                ["ConnectionStrings__redis"] = "127.0.0.1:1,password=unused",
+                ["ConnectionStrings__appdb"] = "Server=127.0.0.1;Port=1;User ID=unused;Password=unused;Database=unused",
+                ["ConnectionStrings__uploads"] = "Endpoint=http://127.0.0.1:1;AccessKey=unused;SecretKey=unused",
+                ["Queue__Concurrency"] = "0",
+                ["Logging__LogLevel__Default"] = "None",
+            },
         };
 
         using var process = Process.Start(start)!;

@@ -36,6 +36,11 @@ const refuse = (ctx, status, code, message) => {
 
 // Runs before s3rver's own middleware, which composes at listen time.
 server.middleware.unshift(async (ctx, next) => {
+  // MinIO's liveness path, unsigned like MinIO's: health checks and test fixtures wait on it for either server.
+  if (ctx.method === 'GET' && ctx.path === '/minio/health/live') {
+    ctx.status = 200;
+    return;
+  }
   const signed = 'authorization' in ctx.headers || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query;
   if (!signed) {
     refuse(ctx, 403, 'AccessDenied', 'Anonymous access is not allowed; sign the request.');

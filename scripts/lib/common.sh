@@ -25,6 +25,44 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# The locks apt and dpkg hold while they work: another apt run, or unattended upgrades on a fresh machine, may
+# hold them for minutes.
+APT_LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
+
+# apt_lock_holder: "COMMAND (pid N) holds FILE" for the first apt or dpkg lock file a process has open, or nothing.
+# apt opens these files only to lock them. (Matching /proc/locks by inode fails on overlay file systems, and
+# flock(1) cannot see apt's fcntl locks.)
+apt_lock_holder() {
+  local file pid
+  for file in "${APT_LOCKS[@]}"; do
+    pid="$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$file" 2>/dev/null | head -n 1 | cut -d/ -f3)"
+    if [ -n "$pid" ]; then
+      printf '%s (pid %s) holds %s' "$(cat "/proc/$pid/comm" 2>/dev/null || echo unknown)" "$pid" "$file"
+      return 0
+    fi
+  done
+}
+
+APT_LOCK_TIMEOUT="${APT_LOCK_TIMEOUT:-900}"
+# apt_get ARGS...: apt-get as root that waits for the package manager's locks instead of failing at once with
+# "Could not get lock", printing one "waiting for apt" line with the holder. Its output goes to $APT_LOG.
+apt_get() {
+  local deadline=$((SECONDS + APT_LOCK_TIMEOUT)) holder said=""
+  while :; do
+    while holder="$(apt_lock_holder)" && [ -n "$holder" ]; do
+      if [ -z "$said" ]; then printf '    waiting for apt: %s (up to %ss)\n' "$holder" "$APT_LOCK_TIMEOUT"; said=1; fi
+      [ $SECONDS -ge $deadline ] && fail "apt stayed locked for ${APT_LOCK_TIMEOUT}s: $holder"
+      sleep 1
+    done
+    # The lock may be taken between the check and apt's own attempt: apt then says so, and we wait again.
+    if as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get "$@" >"$APT_LOG" 2>&1; then return 0; fi
+    grep -qE 'Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock' "$APT_LOG" || return 1
+    if [ -z "$said" ]; then printf '    waiting for apt: another process holds its lock (up to %ss)\n' "$APT_LOCK_TIMEOUT"; said=1; fi
+    [ $SECONDS -ge $deadline ] && fail "apt stayed locked for ${APT_LOCK_TIMEOUT}s"
+    sleep 1
+  done
+}
+
 APT_UPDATED=""
 # ensure_apt PACKAGE:COMMAND ...: installs each Debian package whose command is missing.
 ensure_apt() {
@@ -36,17 +74,14 @@ ensure_apt() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   step "Installing Debian packages: ${missing[*]}"
+  APT_LOG="$(mktemp)"
   if [ -z "$APT_UPDATED" ]; then
-    as_root apt-get update -qq >/dev/null 2>&1 || fail "apt-get update failed; check the network and apt sources"
+    apt_get update -qq || { CURRENT_LOG="$APT_LOG"; fail "apt-get update failed; check the network and apt sources"; }
     APT_UPDATED=1
   fi
-  local log; log="$(mktemp)"
-  # policy-rc.d keeps the packages' own services from starting: every server here runs under our control.
-  if ! as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
-    CURRENT_LOG="$log"
-    fail "apt-get install failed for: ${missing[*]}"
-  fi
-  rm -f "$log"
+  # RUNLEVEL=1 keeps the packages' own services from starting: every server here runs under our control.
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" || { CURRENT_LOG="$APT_LOG"; fail "apt-get install failed for: ${missing[*]}"; }
+  rm -f "$APT_LOG"
 }
 
 # ensure_s3_server: the npm S3 server (s3rver) in a git-ignored folder, at the version deploy/s3/package.json pins.

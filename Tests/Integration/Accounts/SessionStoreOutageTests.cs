@@ -18,7 +18,7 @@ public sealed class SessionStoreOutageTests : IAsyncLifetime
     public async Task Sign_in_and_session_reads_answer_503_while_Redis_is_down()
     {
         var password = Guid.NewGuid().ToString("N");
-        await using var redis = await ServerProcess.StartRedisAsync(password);
+        await using var redis = await ServerContainer.StartRedisAsync(password);
         var settings = TestHost.SharedSettings(_database.ConnectionString);
         settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
         await using var web = await TestHost.StartWebAsync("web-outage", settings);
@@ -26,7 +26,7 @@ public sealed class SessionStoreOutageTests : IAsyncLifetime
         using var browser = new Browser();
         await browser.SignUpAndInAsync(web.Address, "kim@example.com");
 
-        await redis.KillAsync();
+        await redis.StopAsync();
         using var login = await new Browser().PostAsync(web.Address, "/api/account/login", new { email = "kim@example.com", password = "correct horse battery" });
         using var me = await browser.GetAsync(web.Address, "/api/me");
 

@@ -214,7 +214,7 @@ public sealed class ProfilePictureTests : IAsyncLifetime
     [Fact]
     public async Task With_S3_down_an_upload_is_503_and_changes_nothing_and_the_old_picture_works_once_S3_is_back()
     {
-        await using var s3 = await ServerProcess.StartS3Async("pic-key", "pic-secret");
+        await using var s3 = await ServerContainer.StartS3Async("pic-key", "pic-secret");
         var settings = new Dictionary<string, string?>(_replicas.Settings) { ["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret" };
         await using var web = await TestHost.StartWebAsync("web-s3-outage", settings);
         await web.WaitUntilReadyAsync();
@@ -224,7 +224,7 @@ public sealed class ProfilePictureTests : IAsyncLifetime
         using var first = await browser.PutAsync(web.Address, "/api/profile/picture", FileField(original, "a.png"));
         var keyBefore = await PictureKeyAsync("out@example.com");
 
-        await s3.KillAsync();
+        await s3.StopAsync();
         using var during = await browser.PutAsync(web.Address, "/api/profile/picture", FileField(Png(2000), "b.png"));
         await s3.StartAsync();
         using var redirect = await browser.GetAsync(web.Address, "/api/profile/picture");

@@ -202,14 +202,14 @@ public sealed class QueueEndpointTests : IAsyncLifetime
     public async Task Requesting_a_report_while_Redis_is_down_answers_503_problem_json()
     {
         var password = Guid.NewGuid().ToString("N");
-        await using var redis = await ServerProcess.StartRedisAsync(password);
+        await using var redis = await ServerContainer.StartRedisAsync(password);
         _settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
         await using var web = await TestHost.StartWebAsync("web-queue-outage", _settings);
         await web.WaitUntilReadyAsync();
         using var admin = new Browser();
         await admin.SignUpAndInAsync(web.Address, Admin);
 
-        await redis.KillAsync();
+        await redis.StopAsync();
         using var response = await admin.PostAsync(web.Address, "/api/reports");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);

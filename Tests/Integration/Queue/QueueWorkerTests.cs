@@ -130,13 +130,13 @@ public sealed class QueueWorkerTests : IAsyncLifetime
     {
         _recorder.Fixed = true;
         var password = Guid.NewGuid().ToString("N");
-        await using var redis = await ServerProcess.StartRedisAsync(password);
+        await using var redis = await ServerContainer.StartRedisAsync(password);
         _settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
         await using var worker = await StartWorkerAsync("worker-outage");
         var before = await DispatchAsync(worker, new RecordedJob("before-outage"));
         await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(before)), done => done, TimeSpan.FromSeconds(20), "a job before the outage");
 
-        await redis.KillAsync();
+        await redis.StopAsync();
         await Assert.ThrowsAsync<QueueUnavailableException>(() => DispatchAsync(worker, new RecordedJob("during-outage")));
         await Assert.ThrowsAsync<QueueUnavailableException>(() => worker.Services.GetRequiredService<ReportService>().RequestAsync(null, Ct));
         Assert.Equal(0, await ScalarAsync<int>("SELECT COUNT(*) FROM reports"));

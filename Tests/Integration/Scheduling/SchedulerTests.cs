@@ -123,7 +123,7 @@ public sealed class SchedulerTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var password = TestEnvironment.NewName("pw");
-        await using var redis = await ServerProcess.StartRedisAsync(password);
+        await using var redis = await ServerContainer.StartRedisAsync(password);
         var settings = new Dictionary<string, string?>(_settings) { ["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}" };
         var clock = new ManualTimeProvider(Start);
         var probe = new JobProbe();
@@ -132,7 +132,7 @@ public sealed class SchedulerTests : IAsyncLifetime
         clock.SetUtcNow(Slot(1));
         Assert.Equal(ScheduleRunStatus.Ok, Assert.Single(await WaitForRunsAsync(Slot(1), Finished(1), "the run with Redis up")).Status);
 
-        await redis.KillAsync();
+        await redis.StopAsync();
         clock.SetUtcNow(Slot(2));
         var skipped = Assert.Single(await WaitForRunsAsync(Slot(2), Finished(1), "the slot due while Redis is down"));
         Assert.Equal(ScheduleRunStatus.SkippedUnavailable, skipped.Status);
