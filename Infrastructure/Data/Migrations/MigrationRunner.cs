@@ -31,7 +31,7 @@ internal sealed class MigrationState
 /// readiness says why; a migration that fails stops the process with a clear message instead of serving.
 /// </summary>
 internal sealed class MigrationRunner(
-    Migrator migrator,
+    ISchemaMigrator migrator,
     MigrationState state,
     IOptions<DatabaseOptions> options,
     IDbConnectionFactory database,
