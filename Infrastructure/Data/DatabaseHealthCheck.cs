@@ -1,27 +1,21 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
+using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace SecondServer.Infrastructure.Data;
 
 /// <summary>
-/// MySQL answers a query through the application's own context, so readiness checks the very pool and settings
-/// requests use. The context factory is resolved inside the check: making it may ask the server its version, and
-/// an unreachable server must read as Unhealthy with its reason, not as a broken health endpoint.
+/// MySQL answers a query on a connection from the very driver pool the EF Core contexts and the Dapper stores share
+/// (one connection string). Not through a context: the balancer probes every half second from a process's first
+/// moment, and a probe must not wait on EF Core building its model or retrying with back-off; an outage shows at once.
 /// </summary>
-internal sealed class DatabaseHealthCheck<TContext>(IServiceProvider services, IDbConnectionFactory database) : IHealthCheck
-    where TContext : DbContext
+internal sealed class DatabaseHealthCheck(IDbConnectionFactory database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var db = await services.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContextAsync(cancellationToken);
-            // Straight to the connection: the retrying execution strategy would hide an outage behind its back-off.
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = "SELECT 1";
-            await command.ExecuteScalarAsync(cancellationToken);
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
             return HealthCheckResult.Healthy($"MySQL at {database.Describe()} answered.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

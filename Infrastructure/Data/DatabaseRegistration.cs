@@ -27,7 +27,7 @@ internal static class DatabaseRegistration
     /// The application's EF Core context over <c>ConnectionStrings:appdb</c>, registered as
     /// <c>Aspire.Pomelo.EntityFrameworkCore.MySql</c>'s <c>AddMySqlDbContext</c> would (that package is not served, so
     /// this is its equivalent, in one place): pooled contexts, retries on transient errors, a health check named
-    /// <c>mysql</c>, EF Core's traces and metrics. Its migrations, applied once across the cluster at start-up, come
+    /// <c>mysql</c> on the same driver pool, EF Core's traces and metrics. Its migrations, applied once across the cluster at start-up, come
     /// with it, and so does the record that lets a database made by the last SQL-file release be baselined.
     /// </summary>
     public static IServiceCollection AddAppDatabase<TContext>(this IServiceCollection services, SchemaBaseline baseline)
@@ -47,7 +47,7 @@ internal static class DatabaseRegistration
         services.AddSingleton<MigrationState>();
         services.AddHostedService<MigrationRunner>();
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck<TContext>>("mysql", timeout: TimeSpan.FromSeconds(3))
+            .AddCheck<DatabaseHealthCheck>("mysql", timeout: TimeSpan.FromSeconds(3))
             .AddCheck<MigrationHealthCheck>("migrations");
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddEntityFrameworkCoreInstrumentation());
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter("Microsoft.EntityFrameworkCore"));

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.EntityFrameworkCore;
 using MySqlConnector;
 using SecondServer.Application.Accounts;
 using SecondServer.Application.Data.Migrations;
@@ -92,6 +93,10 @@ public sealed class MigrationTests : IAsyncLifetime
         Assert.Null(await accounts.CreateAsync("ada@EXAMPLE.com", "Imposter", "hash", Ct));
         Assert.NotNull(await accounts.CreateAsync("grace@example.com", "Grace", "hash", Ct));
         Assert.Equal((true, "avatars/1/a.png"), await accounts.SwapPictureKeyAsync(ada!.Id, "avatars/1/b.png", Ct));
+        // A report the SQL-file release wrote (its id as CHAR(36) text) reads back through EF Core as the Guid it was.
+        await using var db = await schema.Contexts.CreateDbContextAsync(Ct);
+        var report = await db.Reports.SingleAsync(r => r.Id == Guid.Parse("0193a1b2-0000-7000-8000-000000000001"), Ct);
+        Assert.Equal(("done", ada.Id, new DateTime(2026, 11, 21, 8, 0, 0)), (report.Status, report.RequestedBy, report.CreatedAt));
     }
 
     [Fact]

@@ -50,6 +50,9 @@ internal sealed class MigrationRunner(
             return;
         }
 
+        // Off the host's start-up path: what runs before the first await here would hold up Kestrel's start.
+        await Task.Yield();
+
         var backoff = new Backoff(time);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -31,16 +31,21 @@ internal interface ISchemaMigrator
 /// be written so that it can run again once fixed. Migrations are expand/contract: during a rolling deploy the
 /// previous release runs against the new schema.
 /// </remarks>
-internal sealed class SchemaMigrator<TContext>(IServiceProvider services, SchemaBaseline baseline, IDbConnectionFactory database, ILogger<SchemaMigrator<TContext>> logger)
-    : ISchemaMigrator where TContext : DbContext
+internal sealed class SchemaMigrator<TContext>(
+    IServiceProvider services,
+    ServerVersionSource serverVersion,
+    SchemaBaseline baseline,
+    IDbConnectionFactory database,
+    ILogger<SchemaMigrator<TContext>> logger) : ISchemaMigrator where TContext : DbContext
 {
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
 
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
-        // Resolved here, not injected: making the factory may ask the server its version, and the runner calls this
-        // inside its wait-for-MySQL loop while the host must start without MySQL.
-        await using var context = await services.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContextAsync(cancellationToken);
+        // The factory is resolved here, not injected, and only once the server's version is known: making it needs
+        // that version, and the runner calls this inside its wait-for-MySQL loop while the host starts without MySQL.
+        await serverVersion.DetectAsync(cancellationToken);
+        await using var context = await WarmUpAsync(cancellationToken);
         await context.Database.OpenConnectionAsync(cancellationToken);
         var connection = context.Database.GetDbConnection();
         var lockName = LockName(connection);
@@ -84,6 +89,25 @@ internal sealed class SchemaMigrator<TContext>(IServiceProvider services, Schema
             }
         }
     }
+
+    /// <summary>
+    /// The process's first context, with its model built and its migration services made: seconds of synchronous CPU
+    /// in a cold process (loading and compiling EF Core, building the model), done on a thread of its own. On the
+    /// thread pool it would hold one of as few threads as the machine has cores while the first requests and probes
+    /// wait for one.
+    /// </summary>
+    private Task<TContext> WarmUpAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                var context = services.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext();
+                _ = context.Model;
+                _ = context.GetService<IMigrator>();
+                return context;
+            },
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     // GET_LOCK names are server-wide (several databases may share one server) and at most 64 characters long. The
     // SQL-file release took this very lock, so during a rolling deploy the two releases never migrate at once.
