@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecondServer.Application.Accounts;
 using SecondServer.Application.Admin;
+using SecondServer.Application.Data;
+using SecondServer.Application.Data.Migrations;
 using SecondServer.Application.Diagnostics;
 using SecondServer.Application.Profiles;
 using SecondServer.Application.Reports;
@@ -14,7 +16,7 @@ internal static class ApplicationRegistration
 {
     public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddMigrations(typeof(ApplicationRegistration).Assembly);
+        builder.Services.AddAppDatabase<AppDbContext>(SqlFileRelease.Baseline);
         builder.Services.AddAccounts(builder.Configuration);
         builder.Services.AddProfiles(builder.Configuration);
         builder.Services.AddReports();

@@ -18,7 +18,6 @@ internal static class InfrastructureRegistration
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabase(builder.Configuration);
-        builder.Services.AddMigrations(typeof(InfrastructureRegistration).Assembly);
         builder.AddSharedRedis();
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSharedSessions(builder.Configuration);

@@ -1,7 +1,7 @@
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using SecondServer.Infrastructure.Data;
+using SecondServer.Application.Data;
 using SecondServer.Infrastructure.Queue;
 
 namespace SecondServer.Application.Diagnostics;
@@ -17,29 +17,30 @@ internal sealed record QueueProbeJob(string Label, int WorkMilliseconds) : IJob
     public static string JobType => "queue:probe";
 }
 
-internal sealed class QueueProbeHandler(IDbConnectionFactory database, IConfiguration configuration, TimeProvider time) : IJobHandler<QueueProbeJob>
+internal sealed class QueueProbeHandler(IDbContextFactory<AppDbContext> contexts, IConfiguration configuration, TimeProvider time) : IJobHandler<QueueProbeJob>
 {
     public async Task HandleAsync(QueueProbeJob job, JobContext context, CancellationToken cancellationToken)
     {
-        long run;
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        var run = new QueueProbeRunRow
         {
-            run = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                """
-                INSERT INTO queue_probe_runs (job_id, label, attempt, instance, started_at) VALUES (@JobId, @Label, @Attempt, @instance, @now);
-                SELECT LAST_INSERT_ID();
-                """,
-                new { context.JobId, job.Label, context.Attempt, instance = configuration["App:InstanceId"] ?? Environment.MachineName, now = time.GetUtcNow().UtcDateTime },
-                cancellationToken: cancellationToken));
+            JobId = context.JobId,
+            Label = job.Label,
+            Attempt = context.Attempt,
+            Instance = configuration["App:InstanceId"] ?? Environment.MachineName,
+            StartedAt = time.GetUtcNow().UtcDateTime,
+        };
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            db.QueueProbeRuns.Add(run);
+            await db.SaveChangesAsync(cancellationToken);
         }
 
         await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(job.WorkMilliseconds, 0, 3_600_000)), time, cancellationToken);
 
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        var now = time.GetUtcNow().UtcDateTime;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE queue_probe_runs SET finished_at = @now WHERE id = @run",
-                new { run, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+            await db.QueueProbeRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.FinishedAt, now), cancellationToken);
         }
     }
 }

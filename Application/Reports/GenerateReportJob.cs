@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Amazon.S3;
-using Dapper;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SecondServer.Infrastructure.Data;
+using SecondServer.Application.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Storage;
 
@@ -22,7 +22,7 @@ internal sealed record GenerateReportJob(Guid ReportId) : IJob
 /// delivery (after a crash) overwrites the same object, and a report already done is left alone.
 /// </summary>
 internal sealed class GenerateReportHandler(
-    IDbConnectionFactory database,
+    IDbContextFactory<AppDbContext> contexts,
     IAmazonS3 s3,
     IOptions<StorageOptions> storage,
     TimeProvider time,
@@ -70,39 +70,42 @@ internal sealed class GenerateReportHandler(
             await upload.CompleteAsync(cancellationToken);
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE reports SET status = 'done', object_key = @key, error = NULL, finished_at = @now WHERE id = @id",
-            new { id = job.ReportId, key, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+        var now = time.GetUtcNow().UtcDateTime;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Reports.Where(r => r.Id == job.ReportId).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, ReportState.Done).SetProperty(r => r.ObjectKey, key)
+                .SetProperty(r => r.Error, (string?)null).SetProperty(r => r.FinishedAt, now), cancellationToken);
+        }
+
         logger.LogInformation("Report {ReportId} done: {Rows} accounts in {Key}", job.ReportId, rows, key);
     }
 
     public async Task OnFailedAsync(GenerateReportJob job, JobContext context, string reason, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE reports SET status = 'failed', error = @reason, finished_at = @now WHERE id = @id AND status <> 'done'",
-            new { id = job.ReportId, reason, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Reports.Where(r => r.Id == job.ReportId && r.Status != ReportState.Done).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, ReportState.Failed).SetProperty(r => r.Error, reason).SetProperty(r => r.FinishedAt, now), cancellationToken);
     }
 
     // A failed report may run again (an operator retried its job); a done one may not.
     private async Task<bool> MarkRunningAsync(Guid reportId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE reports SET status = 'running', started_at = @now, error = NULL WHERE id = @reportId AND status <> 'done'",
-            new { reportId, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken)) == 1;
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Reports.Where(r => r.Id == reportId && r.Status != ReportState.Done).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, ReportState.Running).SetProperty(r => r.StartedAt, now).SetProperty(r => r.Error, (string?)null), cancellationToken) == 1;
     }
 
-    private async Task<List<AccountRow>> NextPageAsync(long after, CancellationToken cancellationToken)
+    private async Task<List<CsvRow>> NextPageAsync(long after, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return [.. await connection.QueryAsync<AccountRow>(new CommandDefinition(
-            "SELECT id AS Id, email AS Email, display_name AS DisplayName, created_at AS CreatedAt FROM accounts WHERE id > @after ORDER BY id LIMIT @limit",
-            new { after, limit = PageSize }, cancellationToken: cancellationToken))];
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Accounts.AsNoTracking().Where(a => a.Id > after).OrderBy(a => a.Id).Take(PageSize)
+            .Select(a => new CsvRow(a.Id, a.Email, a.DisplayName, a.CreatedAt)).ToListAsync(cancellationToken);
     }
 
-    private sealed record AccountRow(long Id, string Email, string DisplayName, DateTime CreatedAt);
+    private sealed record CsvRow(long Id, string Email, string DisplayName, DateTime CreatedAt);
 }
 
 /// <summary>RFC 4180 fields, safe to open in a spreadsheet.</summary>

@@ -1,5 +1,5 @@
-using Dapper;
-using SecondServer.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+using SecondServer.Application.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Storage;
 
@@ -10,7 +10,7 @@ internal sealed record ReportStatus(Guid Id, string Status, Uri? DownloadUrl);
 
 /// <summary>Requests reports (a row plus a job) and reports on them; the row is the truth, the job only the work.</summary>
 internal sealed class ReportService(
-    IDbConnectionFactory database,
+    IDbContextFactory<AppDbContext> contexts,
     JobDispatcher dispatcher,
     ObjectStorage storage,
     TimeProvider time)
@@ -26,11 +26,10 @@ internal sealed class ReportService(
     {
         var id = Guid.CreateVersion7();
         // The row comes first: a worker that picks the job up at once must find it.
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO reports (id, status, requested_by, created_at) VALUES (@id, 'queued', @requestedBy, @now)",
-                new { id, requestedBy, now = time.GetUtcNow().UtcDateTime }, cancellationToken: cancellationToken));
+            db.Reports.Add(new ReportRow { Id = id, Status = ReportState.Queued, RequestedBy = requestedBy, CreatedAt = time.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync(cancellationToken);
         }
 
         try
@@ -40,8 +39,8 @@ internal sealed class ReportService(
         catch (QueueUnavailableException)
         {
             // The caller is told to try again; a row that no job will ever complete must not be left behind.
-            await using var connection = await database.OpenAsync(CancellationToken.None);
-            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM reports WHERE id = @id", new { id }, cancellationToken: CancellationToken.None));
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+            await db.Reports.Where(r => r.Id == id).ExecuteDeleteAsync(CancellationToken.None);
             throw;
         }
 
@@ -50,30 +49,26 @@ internal sealed class ReportService(
 
     public async Task<ReportStatus?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var report = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            "SELECT status AS Status, object_key AS ObjectKey FROM reports WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var report = await db.Reports.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Status, r.ObjectKey }).SingleOrDefaultAsync(cancellationToken);
         if (report is null)
         {
             return null;
         }
 
         // Reports hold every account's email: a presigned link only, never the CDN.
-        var url = report is { Status: "done", ObjectKey: { } key } ? storage.PresignedUrl(key, DownloadUrlLifetime) : null;
-        return new ReportStatus(id, report.Status, url);
+        return new ReportStatus(id, report.Status, DownloadUrl(report.Status, report.ObjectKey));
     }
 
     /// <summary>The most recent reports, newest first, with download links for the finished ones.</summary>
     public async Task<IReadOnlyList<(ReportStatus Report, DateTime CreatedAt)>> ListRecentAsync(int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
-            "SELECT id AS Id, status AS Status, object_key AS ObjectKey, created_at AS CreatedAt FROM reports ORDER BY created_at DESC LIMIT @limit",
-            new { limit }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => (new ReportStatus(r.Id, r.Status, r is { Status: "done", ObjectKey: { } key } ? storage.PresignedUrl(key, DownloadUrlLifetime) : null), r.CreatedAt))];
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Reports.AsNoTracking().OrderByDescending(r => r.CreatedAt).Take(limit)
+            .Select(r => new { r.Id, r.Status, r.ObjectKey, r.CreatedAt }).ToListAsync(cancellationToken);
+        return [.. rows.Select(r => (new ReportStatus(r.Id, r.Status, DownloadUrl(r.Status, r.ObjectKey)), r.CreatedAt))];
     }
 
-    private sealed record Row(string Status, string? ObjectKey);
-
-    private sealed record ListRow(Guid Id, string Status, string? ObjectKey, DateTime CreatedAt);
+    private Uri? DownloadUrl(string status, string? objectKey) =>
+        status == ReportState.Done && objectKey is not null ? storage.PresignedUrl(objectKey, DownloadUrlLifetime) : null;
 }

@@ -26,6 +26,21 @@ internal sealed class DatabaseOptions
     /// <summary>Apply pending migrations at startup (under a MySQL lock, so only one process applies each).</summary>
     public bool MigrateOnStartup { get; set; } = true;
 
+    /// <summary>
+    /// The server EF Core writes SQL for, as Pomelo parses it (<c>8.4.0-mysql</c>, <c>10.11.0-mariadb</c>). Unset, it
+    /// is asked of the server when the first context is made, as the Aspire integration does.
+    /// </summary>
+    public string? ServerVersion { get; set; }
+
+    /// <summary>
+    /// How often EF Core retries an operation that failed on a transient error (a dropped connection, a deadlock, a
+    /// failover). Kept low: a request should fail over to the other replica rather than wait out long back-offs.
+    /// </summary>
+    public int MaxRetryCount { get; set; } = 3;
+
+    /// <summary>The longest pause between two of those retries.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     public string BuildConnectionString()
     {
         var builder = new MySqlConnectionStringBuilder(ConnectionString ?? "")
@@ -71,6 +86,16 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
         if (options.MaxPoolSize is < 1 or > 1000)
         {
             return ValidateOptionsResult.Fail($"{DatabaseOptions.Section}:MaxPoolSize must be between 1 and 1000.");
+        }
+
+        if (options.MaxRetryCount is < 0 or > 10 || options.MaxRetryDelay < TimeSpan.Zero || options.MaxRetryDelay > TimeSpan.FromMinutes(1))
+        {
+            return ValidateOptionsResult.Fail($"{DatabaseOptions.Section}:MaxRetryCount must be between 0 and 10 and MaxRetryDelay between 0 and 1 minute.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ServerVersion) && !Microsoft.EntityFrameworkCore.ServerVersion.TryParse(options.ServerVersion, out _))
+        {
+            return ValidateOptionsResult.Fail($"{DatabaseOptions.Section}:ServerVersion '{options.ServerVersion}' is not a server version such as 8.4.0-mysql or 10.11.0-mariadb.");
         }
 
         return options.ConnectTimeoutSeconds < 1 || options.CommandTimeoutSeconds < 1

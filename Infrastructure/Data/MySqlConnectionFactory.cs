@@ -55,11 +55,18 @@ internal sealed class MySqlConnectionFactory(IOptions<DatabaseOptions> options) 
         MySqlException { InnerException: SocketException or IOException or EndOfStreamException or TimeoutException } => true,
         SocketException or EndOfStreamException => true,
         AggregateException a => a.InnerExceptions.Any(IsConnectionFailure),
+        // EF Core's wrappers (DbUpdateException, RetryLimitExceededException, InvalidOperationException) carry the driver's error inside.
         { InnerException: { } inner } => IsConnectionFailure(inner),
         _ => false,
     };
 
-    public bool IsDuplicateKey(Exception exception) => exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
+    // EF Core wraps the driver's error (DbUpdateException, or RetryLimitExceededException after retries): look inside.
+    public bool IsDuplicateKey(Exception exception) => exception switch
+    {
+        MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry } => true,
+        { InnerException: { } inner } => IsDuplicateKey(inner),
+        _ => false,
+    };
 
     public string Describe()
     {

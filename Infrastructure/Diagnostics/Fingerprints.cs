@@ -74,7 +74,7 @@ internal sealed class Fingerprints(
                 : $"{variables.GetValueOrDefault("hostname")}:{variables.GetValueOrDefault("port")}#{variables.GetValueOrDefault("server_id")}";
             var name = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT DATABASE()", cancellationToken: cancellationToken));
             var latest = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                "SELECT MAX(id) FROM schema_migrations", cancellationToken: cancellationToken));
+                "SELECT MAX(MigrationId) FROM __EFMigrationsHistory", cancellationToken: cancellationToken));
             return new DatabaseFingerprint(endpoint, server, name, latest, null);
         }
         catch (Exception ex)

@@ -14,6 +14,12 @@ internal sealed record FailedJob(long Id, string JobId, string Queue, string Job
 /// The dead-letter table in MySQL: it must outlive Redis restarts and be queryable, and it is where an operator
 /// looks. Retrying moves a row back to its queue in one transaction, so a job is either here or queued.
 /// </summary>
+/// <remarks>
+/// Plain SQL on Dapper, like the scheduler's history, while EF Core owns the table's schema (<see cref="FailedJobRow"/>):
+/// recording is an upsert (<c>ON DUPLICATE KEY UPDATE</c>), which EF Core cannot say without raw SQL anyway, and the
+/// same statements through EF Core measured 1.6x to 1.8x the time and 2x to 3x the allocations (see
+/// <see cref="Scheduling.ScheduleHistory"/> for the figures).
+/// </remarks>
 internal sealed class FailedJobStore(IDbConnectionFactory database, RedisJobQueue queue, TimeProvider time)
 {
     private const string Columns = "id AS Id, job_id AS JobId, queue AS Queue, job_type AS JobType, payload AS Payload, exception AS Exception, attempts AS Attempts, failed_at AS FailedAt, failed_by AS FailedBy";

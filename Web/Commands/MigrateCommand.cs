@@ -19,7 +19,7 @@ internal static class MigrateCommand
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         try
         {
-            var applied = await app.Services.GetRequiredService<Migrator>().MigrateAsync(cancel.Token);
+            var applied = await app.Services.GetRequiredService<ISchemaMigrator>().MigrateAsync(cancel.Token);
             Console.WriteLine(applied.Count == 0 ? "migrate: the schema is up to date" : $"migrate: applied {string.Join(", ", applied)}");
             return 0;
         }

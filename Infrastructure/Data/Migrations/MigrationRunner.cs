@@ -31,7 +31,7 @@ internal sealed class MigrationState
 /// readiness says why; a migration that fails stops the process with a clear message instead of serving.
 /// </summary>
 internal sealed class MigrationRunner(
-    Migrator migrator,
+    ISchemaMigrator migrator,
     MigrationState state,
     IOptions<DatabaseOptions> options,
     IDbConnectionFactory database,
@@ -49,6 +49,9 @@ internal sealed class MigrationRunner(
             state.MarkApplied();
             return;
         }
+
+        // Off the host's start-up path: what runs before the first await here would hold up Kestrel's start.
+        await Task.Yield();
 
         var backoff = new Backoff(time);
         while (!stoppingToken.IsCancellationRequested)

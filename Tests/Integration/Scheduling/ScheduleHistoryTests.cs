@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SecondServer.Application.Admin;
-using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Tests.Support;
 
@@ -18,9 +16,7 @@ public sealed class ScheduleHistoryTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        var catalog = MigrationCatalog.From([new MigrationSource(typeof(ScheduleHistory).Assembly)]);
-        await new Migrator(_database.Connections, catalog, new ConfigurationBuilder().Build(), NullLogger<Migrator>.Instance)
-            .MigrateAsync(TestContext.Current.CancellationToken);
+        await AppSchema.MigrateAsync(_database.ConnectionString, TestContext.Current.CancellationToken);
         _history = new ScheduleHistory(_database.Connections, _clock);
     }
 

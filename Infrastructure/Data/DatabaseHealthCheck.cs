@@ -3,7 +3,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace SecondServer.Infrastructure.Data;
 
-internal sealed class MySqlHealthCheck(IDbConnectionFactory database) : IHealthCheck
+/// <summary>
+/// MySQL answers a query on a connection from the very driver pool the EF Core contexts and the Dapper stores share
+/// (one connection string). Not through a context: the balancer probes every half second from a process's first
+/// moment, and a probe must not wait on EF Core building its model or retrying with back-off; an outage shows at once.
+/// </summary>
+internal sealed class DatabaseHealthCheck(IDbConnectionFactory database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
