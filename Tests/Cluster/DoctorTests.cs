@@ -10,17 +10,16 @@ namespace SecondServer.Tests.Cluster;
 public sealed partial class DoctorTests(ClusterFixture cluster)
 {
     [Fact]
-    public async Task The_doctor_passes_every_rule_on_the_healthy_cluster_quickly()
+    public async Task The_doctor_passes_every_rule_on_the_healthy_cluster()
     {
+        // No bound on how long it takes: on a shared machine that measures the load more than the doctor.
         await WaitUntilSettledAsync();
-        var watch = Stopwatch.StartNew();
 
         var (exitCode, output) = await cluster.RunScriptAsync("doctor");
 
         Assert.True(exitCode == 0, output);
         Assert.Equal(7, output.Split('\n').Count(l => l.StartsWith("PASS  rule ", StringComparison.Ordinal)));
         Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the doctor took {watch.Elapsed}");
     }
 
     [Fact]

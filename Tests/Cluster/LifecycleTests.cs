@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.S3.Model;
 using Dapper;
-using SecondServer.Infrastructure.Storage;
 using SecondServer.Tests.Support;
 using StackExchange.Redis;
 
@@ -32,7 +31,7 @@ public sealed class LifecycleTests(ClusterFixture cluster)
         var marker = Guid.NewGuid().ToString("N");
         await WithRedisAsync(db => db.StringSetAsync($"survives:{marker}", marker));
         await WithDatabaseAsync(c => c.ExecuteAsync("CREATE TABLE IF NOT EXISTS survives (marker CHAR(32) PRIMARY KEY); INSERT INTO survives VALUES (@marker)", new { marker }));
-        using (var s3 = S3())
+        using (var s3 = cluster.S3())
         {
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = "uploads", Key = $"survives/{marker}", ContentBody = marker }, ct);
         }
@@ -53,7 +52,7 @@ public sealed class LifecycleTests(ClusterFixture cluster)
 
         Assert.Equal(marker, (string?)await WithRedisAsync(db => db.StringGetAsync($"survives:{marker}")));
         Assert.Equal(1, await WithDatabaseAsync(c => c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM survives WHERE marker = @marker", new { marker })));
-        using (var s3 = S3())
+        using (var s3 = cluster.S3())
         {
             using var stored = await s3.GetObjectAsync("uploads", $"survives/{marker}", ct);
             Assert.Equal(marker, await new StreamReader(stored.ResponseStream).ReadToEndAsync(ct));
@@ -101,13 +100,7 @@ public sealed class LifecycleTests(ClusterFixture cluster)
 
     private async Task<T> WithDatabaseAsync<T>(Func<System.Data.Common.DbConnection, Task<T>> use)
     {
-        var factory = TestDatabase.FactoryFor($"Server=127.0.0.1;Port={cluster.Port("MYSQL_PORT")};User ID=app;Password={cluster.Secrets["MYSQL_APP_PASSWORD"]};Database=appdb;SslMode=None");
-        await using var connection = await factory.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await cluster.OpenDatabaseAsync();
         return await use(connection);
     }
-
-    private Amazon.S3.AmazonS3Client S3() => S3ClientFactory.Create(new StorageOptions
-    {
-        ConnectionString = $"Endpoint=http://127.0.0.1:{cluster.Port("S3_PORT")};AccessKey={cluster.Secrets["S3_ACCESS_KEY"]};SecretKey={cluster.Secrets["S3_SECRET_KEY"]}",
-    });
 }

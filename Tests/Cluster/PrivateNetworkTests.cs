@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Dapper;
 using MySqlConnector;
 using SecondServer.Tests.Support;
@@ -8,25 +9,28 @@ namespace SecondServer.Tests.Cluster;
 
 /// <summary>Rule 7 on the running cluster: only the balancer listens beyond loopback; every server wants credentials.</summary>
 [Collection("cluster")]
-public sealed class PrivateNetworkTests(ClusterFixture cluster)
+public sealed partial class PrivateNetworkTests(ClusterFixture cluster)
 {
     [Fact]
     public async Task Only_the_balancer_listens_beyond_loopback()
     {
-        var (_, output) = await ClusterFixture.RunAsync("ss", "-ltnH");
+        // Every socket any process of the cluster listens on (supervisord and all it started, whatever the port),
+        // not just the ports the cluster is configured with: a stray listener on a port nobody knows counts too.
+        var tree = ProcessTree(int.Parse(File.ReadAllText(Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.pid")).Trim(), CultureInfo.InvariantCulture));
+        var (_, output) = await ClusterFixture.RunAsync("ss", "-ltunpH");
         var listeners = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3])
-            .Select(local => (Address: local[..local.LastIndexOf(':')], Port: int.Parse(local[(local.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => ProcessId().Matches(string.Join(' ', fields.Skip(6))).Any(m => tree.Contains(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))))
+            .Select(fields => (Protocol: fields[0], Local: fields[4]))
+            .Select(l => (l.Protocol, Address: l.Local[..l.Local.LastIndexOf(':')], Port: int.Parse(l.Local[(l.Local.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)))
             .ToList();
-        string[] all = ["LB_HTTP_PORT", "LB_HTTPS_PORT", "LB_STATS_PORT", "WEB1_PORT", "WEB2_PORT", "WORKER_PORT", "REDIS_PORT", "MYSQL_PORT", "S3_PORT"];
-        var clusterPorts = all.Select(cluster.Port).ToHashSet();
-        var balancerPorts = new[] { cluster.Port("LB_HTTP_PORT"), cluster.Port("LB_HTTPS_PORT") };
+        string[] configured = ["LB_HTTP_PORT", "LB_HTTPS_PORT", "LB_STATS_PORT", "WEB1_PORT", "WEB2_PORT", "WORKER_PORT", "REDIS_PORT", "MYSQL_PORT", "S3_PORT"];
 
-        var ours = listeners.Where(l => clusterPorts.Contains(l.Port)).ToList();
-        var exposed = ours.Where(l => l.Address is not ("127.0.0.1" or "[::1]")).Select(l => l.Port).Distinct().Order();
+        var exposed = listeners.Where(l => l.Address is not ("127.0.0.1" or "[::1]")).Select(l => $"{l.Protocol} {l.Address}:{l.Port}").Distinct().Order(StringComparer.Ordinal);
 
-        Assert.Equal(clusterPorts.Order(), ours.Select(l => l.Port).Distinct().Order());
-        Assert.Equal(balancerPorts.Order(), exposed);
+        // The tree was found whole: each configured port is among its listeners.
+        Assert.Subset(listeners.Select(l => l.Port).ToHashSet(), configured.Select(cluster.Port).ToHashSet());
+        Assert.Equal([$"tcp 0.0.0.0:{cluster.Port("LB_HTTP_PORT")}", $"tcp 0.0.0.0:{cluster.Port("LB_HTTPS_PORT")}"], exposed);
     }
 
     [Fact]
@@ -65,4 +69,34 @@ public sealed class PrivateNetworkTests(ClusterFixture cluster)
 
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
     }
+
+    /// <summary><paramref name="root"/> and every process below it, from the parent ids in /proc.</summary>
+    private static HashSet<int> ProcessTree(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                // The command name in parentheses may hold spaces; the parent id is the second field after it.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                parents[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Not a process, or one that has just exited.
+            }
+        }
+
+        var tree = new HashSet<int> { root };
+        while (parents.Where(p => !tree.Contains(p.Key) && tree.Contains(p.Value)).Select(p => p.Key).ToList() is { Count: > 0 } children)
+        {
+            tree.UnionWith(children);
+        }
+
+        return tree;
+    }
+
+    [GeneratedRegex(@"pid=(\d+)")]
+    private static partial Regex ProcessId();
 }

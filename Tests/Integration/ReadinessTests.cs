@@ -69,18 +69,24 @@ public sealed class ReadinessTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Shutdown:DrainDelay"] = "00:00:02";
+        // A drain window far longer than the test, ended by the test itself once it has seen what it came for: the
+        // host's stop token cuts the drain short, as its shutdown timeout would.
+        settings["Shutdown:DrainDelay"] = "00:05:00";
         var web = await TestHost.StartWebAsync("web-lame-duck", settings);
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
 
-        var stopping = web.StopAsync(CancellationToken.None);
+        using var endDrain = new CancellationTokenSource();
+        var stopping = web.StopAsync(endDrain.Token);
         var report = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
         var live = await web.Client.GetAsync(new Uri("/health/live", UriKind.Relative), ct);
+        var stillDraining = !stopping.IsCompleted;
+        await endDrain.CancelAsync();
         await stopping;
         await web.DisposeAsync();
 
         Assert.Equal("Unhealthy", CheckStatus(report, "shutdown"));
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.True(stillDraining, "the host stopped before the test ended its drain window");
     }
 
     [Fact]

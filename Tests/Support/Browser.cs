@@ -28,7 +28,8 @@ internal sealed partial class Browser : IDisposable
 
     public Task<HttpResponseMessage> PutAsync(Uri host, string path, object? body = null) => SendAsync(HttpMethod.Put, host, path, body);
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri host, string path, object? body)
+    /// <summary>Sends a request with this browser's cookies; a given <c>xsrfToken</c> (forged, or another user's) goes in X-XSRF-TOKEN instead of the browser's own.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri host, string path, object? body, string? xsrfToken = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(host, path));
         if (body is HttpContent content)
@@ -40,7 +41,11 @@ internal sealed partial class Browser : IDisposable
             request.Content = JsonContent.Create(body);
         }
 
-        if (SendXsrfHeader && Cookie(host, "XSRF-TOKEN") is { } token)
+        if (xsrfToken is not null)
+        {
+            request.Headers.Add("X-XSRF-TOKEN", xsrfToken);
+        }
+        else if (SendXsrfHeader && Cookie(host, "XSRF-TOKEN") is { } token)
         {
             request.Headers.Add("X-XSRF-TOKEN", token);
         }

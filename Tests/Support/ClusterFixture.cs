@@ -112,6 +112,17 @@ public sealed class ClusterFixture : IAsyncLifetime
         async () => (await BackendStatusAsync("web-1"), await BackendStatusAsync("web-2")),
         s => s is ("UP", "UP"), TimeSpan.FromSeconds(90), "HAProxy to see web-1 and web-2 UP");
 
+    /// <summary>A connection to the cluster's database as the app's own user.</summary>
+    public Task<System.Data.Common.DbConnection> OpenDatabaseAsync() =>
+        TestDatabase.FactoryFor($"Server=127.0.0.1;Port={Ports["MYSQL_PORT"]};User ID=app;Password={Secrets["MYSQL_APP_PASSWORD"]};Database=appdb;SslMode=None")
+            .OpenAsync(TestContext.Current.CancellationToken);
+
+    /// <summary>A client of the cluster's S3 server with the app's keys, configured as the app configures its own.</summary>
+    public Amazon.S3.AmazonS3Client S3() => Infrastructure.Storage.S3ClientFactory.Create(new Infrastructure.Storage.StorageOptions
+    {
+        ConnectionString = $"Endpoint=http://127.0.0.1:{Ports["S3_PORT"]};AccessKey={Secrets["S3_ACCESS_KEY"]};SecretKey={Secrets["S3_SECRET_KEY"]}",
+    });
+
     public async Task<string> HaproxyAsync(string command)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

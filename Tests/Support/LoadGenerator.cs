@@ -1,31 +1,51 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace SecondServer.Tests.Support;
 
+/// <summary>One kind of request a <see cref="LoadGenerator"/> sends, made afresh for each sequence number.</summary>
+internal sealed record LoadRequest(string Name, Func<long, HttpRequestMessage> Create);
+
+/// <summary>A request that failed, with when it started and ended (<see cref="Stopwatch.GetTimestamp"/>) to tell whether a kill cut it.</summary>
+internal sealed record LoadFailure(string Request, long Sequence, long StartedAt, long EndedAt, string Reason)
+{
+    public override string ToString() => $"{Request} #{Sequence}: {Reason}";
+}
+
 /// <summary>
-/// Bounded load on loopback: a few concurrent loops of GETs against one URL until stopped or until the time bound
-/// passes, counting what failed (anything but 2xx, or no answer) and which replica served the rest.
+/// Bounded load on loopback: a few concurrent loops sending requests until stopped or until the time bound passes,
+/// taking turns over a mix of request kinds (one GET by default), counting what failed (anything but 2xx, or no
+/// answer) and which replica served the rest.
 /// </summary>
 internal sealed class LoadGenerator : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop;
+    private readonly IReadOnlyList<LoadRequest> _mix;
     private readonly Task[] _loops;
+    private long _sequence;
     private long _succeeded;
 
-    private LoadGenerator(Uri url, int concurrency, TimeSpan bound, Func<HttpRequestMessage, HttpRequestMessage> prepare)
+    private LoadGenerator(IReadOnlyList<LoadRequest> mix, int concurrency, TimeSpan bound)
     {
+        _mix = mix;
         _stop = new CancellationTokenSource(bound);
-        _loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => LoopAsync(url, prepare))).ToArray();
+        _loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(LoopAsync)).ToArray();
     }
 
-    public ConcurrentQueue<string> Failures { get; } = new();
+    public ConcurrentQueue<LoadFailure> Failures { get; } = new();
 
     public ConcurrentDictionary<string, int> ServedBy { get; } = new();
+
+    /// <summary>The sequence numbers of the requests that succeeded, per request kind.</summary>
+    public ConcurrentDictionary<string, ConcurrentBag<long>> SucceededBy { get; } = new();
 
     public long Succeeded => Interlocked.Read(ref _succeeded);
 
     public static LoadGenerator Start(Uri url, int concurrency = 4, TimeSpan? bound = null, Func<HttpRequestMessage, HttpRequestMessage>? prepare = null) =>
-        new(url, concurrency, bound ?? TimeSpan.FromMinutes(5), prepare ?? (r => r));
+        Start([new LoadRequest(url.PathAndQuery, _ => (prepare ?? (r => r))(new HttpRequestMessage(HttpMethod.Get, url)))], concurrency, bound);
+
+    public static LoadGenerator Start(IReadOnlyList<LoadRequest> mix, int concurrency = 4, TimeSpan? bound = null) =>
+        new(mix, concurrency, bound ?? TimeSpan.FromMinutes(5));
 
     /// <summary>Stops the loops and waits for them.</summary>
     public async Task StopAsync()
@@ -40,23 +60,27 @@ internal sealed class LoadGenerator : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task LoopAsync(Uri url, Func<HttpRequestMessage, HttpRequestMessage> prepare)
+    private async Task LoopAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         while (!_stop.IsCancellationRequested)
         {
+            var sequence = Interlocked.Increment(ref _sequence);
+            var kind = _mix[(int)(sequence % _mix.Count)];
+            var started = Stopwatch.GetTimestamp();
             try
             {
-                using var request = prepare(new HttpRequestMessage(HttpMethod.Get, url));
+                using var request = kind.Create(sequence);
                 using var response = await http.SendAsync(request, _stop.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref _succeeded);
                     ServedBy.AddOrUpdate(response.Headers.TryGetValues("X-Served-By", out var v) ? v.First() : "?", 1, (_, n) => n + 1);
+                    SucceededBy.GetOrAdd(kind.Name, _ => []).Add(sequence);
                 }
                 else
                 {
-                    Failures.Enqueue($"{(int)response.StatusCode} {response.ReasonPhrase}");
+                    Failures.Enqueue(new LoadFailure(kind.Name, sequence, started, Stopwatch.GetTimestamp(), $"{(int)response.StatusCode} {response.ReasonPhrase}"));
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -65,7 +89,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                Failures.Enqueue(ex.GetBaseException().Message);
+                Failures.Enqueue(new LoadFailure(kind.Name, sequence, started, Stopwatch.GetTimestamp(), ex.GetBaseException().Message));
             }
         }
     }

@@ -14,6 +14,7 @@ namespace SecondServer.Tests.Support;
 internal sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private TestHost(WebApplication app, Uri address)
     {
@@ -60,7 +61,11 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, new Uri(app.Urls.First()));
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopped = true;
+        return _app.StopAsync(cancellationToken);
+    }
 
     /// <summary>Waits until <c>/health/ready</c> answers 200: migrations applied, key ring in place, every dependency reachable.</summary>
     public Task WaitUntilReadyAsync() => Eventually.WaitAsync(
@@ -74,7 +79,12 @@ internal sealed class TestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync(CancellationToken.None);
+        // Stopped once is enough: a second stop would sit through the drain window again.
+        if (!_stopped)
+        {
+            await _app.StopAsync(CancellationToken.None);
+        }
+
         await _app.DisposeAsync();
     }
 }

@@ -92,13 +92,29 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a process manager stops a program; returns once the process has exited.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
+        Terminate();
+        return await WaitForExitAsync(timeout);
+    }
 
+    /// <summary>Sends SIGTERM and returns at once, so the test can act while the process stops.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to exit; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout, TestContext.Current.CancellationToken);
         return _process.ExitCode;
+    }
+
+    /// <summary>What the worker's own <c>/health/ready</c> answers now (503 also while it stops, or when it does not answer).</summary>
+    public async Task<HttpStatusCode> ReadinessAsync()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(5) };
+        return await ReadinessAsync(client);
     }
 
     public async ValueTask DisposeAsync()

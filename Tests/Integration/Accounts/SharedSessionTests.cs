@@ -74,15 +74,14 @@ public sealed class SharedSessionTests : IAsyncLifetime
     public async Task A_CSRF_token_issued_by_one_replica_is_accepted_by_the_other_and_required()
     {
         using var browser = new Browser();
+        using var other = new Browser();
         await browser.SignUpAndInAsync(A, "dee@example.com");
+        await other.SignUpAndInAsync(A, "dan@example.com");
 
-        browser.SendXsrfHeader = false;
-        using var withoutToken = await browser.PutAsync(B, "/api/profile", new { displayName = "Dee" });
-        browser.SendXsrfHeader = true;
+        var refused = await CsrfProbe.RefusedAsync(browser, other, B);
         using var withToken = await browser.PutAsync(B, "/api/profile", new { displayName = "Dee" });
 
-        Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
-        Assert.Equal("application/problem+json", withoutToken.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(CsrfProbe.AllRefused, refused);
         Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
     }
 

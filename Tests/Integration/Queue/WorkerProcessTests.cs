@@ -1,7 +1,9 @@
+using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Application.Diagnostics;
 using SecondServer.Infrastructure.Queue;
+using SecondServer.Infrastructure.Redis;
 using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration.Queue;
@@ -9,7 +11,7 @@ namespace SecondServer.Tests.Integration.Queue;
 /// <summary>
 /// Real Worker processes, killed and stopped for real, consuming jobs a Web host dispatched. They run the queue
 /// probe job (shipped in Application), and its rows in queue_probe_runs tell which process ran which delivery, and
-/// when.
+/// when. Jobs that must be caught running wait on a gate the test opens, never on a guessed duration.
 /// </summary>
 public sealed class WorkerProcessTests : IAsyncLifetime
 {
@@ -40,17 +42,20 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         _settings["Queue:Concurrency"] = "1";
         _settings["Queue:Prefetch"] = "0";
         await using var first = await WorkerProcess.StartAsync("worker-killed", _settings);
-        var job = await DispatchAsync("killed", workMilliseconds: 2000);
+        var job = await DispatchAsync("killed", gated: true);
+        // The kill lands while the job runs: it is seen started, and it cannot end before the gate opens.
         await WaitForRunsAsync("killed", runs => runs.Count == 1, "the first worker to start the job");
 
         await first.KillAsync();
         await using var second = await WorkerProcess.StartAsync("worker-survivor", _settings);
+        await OpenGateAsync("killed");
         var runs = await WaitForRunsAsync("killed", runs => runs.Any(r => r.FinishedAt is not null), "the job to finish elsewhere");
 
         Assert.Collection(runs.OrderBy(r => r.Attempt),
             killed => Assert.Equal((job, 1, "worker-killed", false), (killed.JobId, killed.Attempt, killed.Instance, killed.FinishedAt is not null)),
             redelivered => Assert.Equal((job, 2, "worker-survivor", true), (redelivered.JobId, redelivered.Attempt, redelivered.Instance, redelivered.FinishedAt is not null)));
         await WaitForEmptyQueueAsync();
+        Assert.Equal(2, (await RunsAsync("killed")).Count);
         Assert.Null(await FailedJobsAsync().FindAsync(job, TestContext.Current.CancellationToken));
     }
 
@@ -98,13 +103,18 @@ public sealed class WorkerProcessTests : IAsyncLifetime
     {
         _settings["Queue:Concurrency"] = "1";
         _settings["Queue:Prefetch"] = "2";
-        _settings["Shutdown:Timeout"] = "00:00:15";
+        _settings["Shutdown:Timeout"] = "00:05:00";
         await using var stopping = await WorkerProcess.StartAsync("worker-stopping", _settings);
-        var jobs = new[] { await DispatchAsync("graceful", 1500), await DispatchAsync("graceful", 1500), await DispatchAsync("graceful", 1500) };
+        var jobs = new[] { await DispatchAsync("graceful", gated: true), await DispatchAsync("graceful", gated: true), await DispatchAsync("graceful", gated: true) };
         await WaitForRunsAsync("graceful", runs => runs.Count == 1, "the first job to start");
         await Eventually.WaitAsync(() => CountAsync(), c => c.Reserved == 3, TimeSpan.FromSeconds(10), "the other two to be buffered");
 
-        var exitCode = await stopping.TerminateAsync(TimeSpan.FromSeconds(30));
+        // The job in hand is still held by its gate when the worker learns it must stop; only then may it finish.
+        stopping.Terminate();
+        await Eventually.WaitAsync(stopping.ReadinessAsync, s => s == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), "the worker to begin stopping");
+        Assert.Single(await RunsAsync("graceful"));
+        await OpenGateAsync("graceful");
+        var exitCode = await stopping.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, exitCode);
         var finished = Assert.Single(await RunsAsync("graceful"));
@@ -123,7 +133,8 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         _settings["Queue:Concurrency"] = "1";
         _settings["Shutdown:Timeout"] = "00:00:01";
         await using var stopping = await WorkerProcess.StartAsync("worker-timeout", _settings);
-        var job = await DispatchAsync("outlasting", workMilliseconds: 120_000);
+        // A gate nobody opens: the job outlasts any stop timeout.
+        var job = await DispatchAsync("outlasting", gated: true);
         await WaitForRunsAsync("outlasting", runs => runs.Count == 1, "the job to start");
 
         var exitCode = await stopping.TerminateAsync(TimeSpan.FromSeconds(20));
@@ -135,8 +146,12 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         Assert.Null(await FailedJobsAsync().FindAsync(job, TestContext.Current.CancellationToken));
     }
 
-    private async Task<string> DispatchAsync(string label, int workMilliseconds) =>
-        (await _web.Services.GetRequiredService<JobDispatcher>().DispatchAsync(new QueueProbeJob(label, workMilliseconds), null, TestContext.Current.CancellationToken)).JobId;
+    // A gated job, once it has worked its milliseconds, waits until OpenGateAsync opens the gate named by its label.
+    private async Task<string> DispatchAsync(string label, int workMilliseconds = 0, bool gated = false) =>
+        (await _web.Services.GetRequiredService<JobDispatcher>().DispatchAsync(new QueueProbeJob(label, workMilliseconds, gated ? label : null), null, TestContext.Current.CancellationToken)).JobId;
+
+    private Task OpenGateAsync(string label) =>
+        _web.Services.GetRequiredService<RedisConnection>().Database.StringSetAsync(QueueProbeJob.GateKey(label), "open", TimeSpan.FromHours(1));
 
     private FailedJobStore FailedJobsAsync() => _web.Services.GetRequiredService<FailedJobStore>();
 
