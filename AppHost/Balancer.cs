@@ -26,7 +26,10 @@ internal static partial class Balancer
 
         var balancer = builder.AddExecutable("balancer", HostTools.Find("haproxy", "haproxy"), directory, "-W", "-db", "-f", configuration)
             .WithHttpEndpoint(port: port, targetPort: port, name: "http", isProxied: false)
-            .WithHttpsEndpoint(name: "https", isProxied: false)
+            // TCP to Aspire, which would otherwise look for its development certificate: HAProxy serves its own
+            // self-signed one, as under scripts/up. The dashboard still shows it as the https URL it is.
+            .WithEndpoint(name: "https", scheme: "tcp", isProxied: false)
+            .WithUrlForEndpoint("https", url => url.Url = "https" + url.Url[url.Url.IndexOf(':', StringComparison.Ordinal)..])
             .WithHttpEndpoint(name: "stats", isProxied: false)
             .WithUrlForEndpoint("stats", url => url.DisplayText = "HAProxy stats")
             .WithIconName("ArrowSplit")

@@ -35,6 +35,4 @@ internal sealed record ContainerImage(string? Registry, string Image, string Tag
         image = new ContainerImage(registry, name, tag);
         return true;
     }
-
-    public override string ToString() => $"{(Registry is null ? string.Empty : Registry + "/")}{Image}:{Tag}";
 }
