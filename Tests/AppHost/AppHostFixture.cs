@@ -29,5 +29,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition("apphost")]
+/// <summary>
+/// Alone, after the parallel collections: an AppHost is a dozen processes, and on a two-core machine running it beside
+/// the cluster tests makes the timing of both (drains, health checks, client timeouts) a matter of luck.
+/// </summary>
+[CollectionDefinition("apphost", DisableParallelization = true)]
 public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>;
