@@ -27,6 +27,9 @@ internal static class Services
             project
                 .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
                 .WithEnvironment("App__InstanceId", name);
+#pragma warning disable ASPIRECERTIFICATES001 // An evaluation API: plain HTTP behind HAProxy, which ends TLS, needs no development certificate.
+            project.WithoutHttpsCertificate();
+#pragma warning restore ASPIRECERTIFICATES001
         }
 
         return project;
