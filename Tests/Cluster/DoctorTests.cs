@@ -121,8 +121,9 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
                         using var response = await http.GetAsync(new Uri(cluster.Replica(2), "/internal/diagnostics"), TestContext.Current.CancellationToken);
                         return response.StatusCode;
                     }
-                    catch (HttpRequestException)
+                    catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !TestContext.Current.CancellationToken.IsCancellationRequested))
                     {
+                        // Not listening yet, or too slow to answer within the client's timeout while it starts.
                         return HttpStatusCode.ServiceUnavailable;
                     }
                 },
