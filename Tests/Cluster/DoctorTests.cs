@@ -122,7 +122,9 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
                         using var response = await http.GetAsync(new Uri(cluster.Replica(2), "/internal/diagnostics"), TestContext.Current.CancellationToken);
                         return response.StatusCode;
                     }
-                    catch (HttpRequestException)
+                    // Not listening yet, or listening but still warming up (its first answer may take longer than
+                    // one poll's timeout on a busy machine): either way not yet, within the minute.
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
                     {
                         return HttpStatusCode.ServiceUnavailable;
                     }
