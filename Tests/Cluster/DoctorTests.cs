@@ -119,12 +119,14 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
                 {
                     try
                     {
-                        using var response = await http.GetAsync(new Uri(cluster.Replica(2), "/internal/diagnostics"), TestContext.Current.CancellationToken);
+                        // Ready, not merely answering: its migrations checked and its first answers warm, as the doctor expects of it.
+                        using var response = await http.GetAsync(new Uri(cluster.Replica(2), "/health/ready"), TestContext.Current.CancellationToken);
                         return response.StatusCode;
                     }
                     // Not listening yet, or listening but still warming up (its first answer may take longer than
-                    // one poll's timeout on a busy machine): either way not yet, within the minute.
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
+                    // one poll's timeout on a busy machine): either way not yet, within the minute. HttpClient's own
+                    // timeout is a TaskCanceledException around a TimeoutException.
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException { InnerException: TimeoutException })
                     {
                         return HttpStatusCode.ServiceUnavailable;
                     }
