@@ -27,8 +27,9 @@ internal static class DatabaseRegistration
     /// The application's EF Core context over <c>ConnectionStrings:appdb</c>, registered as
     /// <c>Aspire.Pomelo.EntityFrameworkCore.MySql</c>'s <c>AddMySqlDbContext</c> would (that package is not served, so
     /// this is its equivalent, in one place): pooled contexts, retries on transient errors, a health check named
-    /// <c>mysql</c> on the same driver pool, EF Core's traces and metrics. Its migrations, applied once across the cluster at start-up, come
-    /// with it, and so does the record that lets a database made by the last SQL-file release be baselined.
+    /// <c>mysql</c> on the same driver pool, EF Core's traces and metrics. Its migrations, applied once across the
+    /// cluster at start-up, come with it, and so does the record that lets a database made by the last SQL-file
+    /// release be baselined.
     /// </summary>
     public static IServiceCollection AddAppDatabase<TContext>(this IServiceCollection services, SchemaBaseline baseline)
         where TContext : DbContext
