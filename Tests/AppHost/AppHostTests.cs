@@ -91,9 +91,12 @@ public sealed class AppHostTests(AppHostFixture fixture)
     public async Task A_replica_stopped_through_the_resource_api_costs_no_request()
     {
         var page = new Uri(AppHost.Balancer, "/");
+        // A signed-in user's reads and writes (renames, picture uploads), as in the cluster's deploy test: HAProxy
+        // retries only the reads, so a write that met the stopping replica would fail here.
+        var traffic = await UserTraffic.SignInAsync(AppHost.Balancer, $"{Guid.NewGuid():N}@example.com");
         try
         {
-            await using var load = LoadGenerator.Start(page, concurrency: 2, bound: TimeSpan.FromMinutes(3));
+            await using var load = LoadGenerator.Start(traffic.Requests(reports: false), concurrency: 2, bound: TimeSpan.FromMinutes(3));
             await Eventually.WaitAsync(() => Task.FromResult(load.ServedBy.Count), n => n == 2, TimeSpan.FromSeconds(30), "both replicas serving the load");
 
             // Aspire waits about 15 s for the process to end and reports a failure past that, while the replica goes on
@@ -111,6 +114,7 @@ public sealed class AppHostTests(AppHostFixture fixture)
             await load.StopAsync();
 
             Assert.Empty(load.Failures);
+            Assert.All(new[] { UserTraffic.Renames, UserTraffic.Uploads }, w => Assert.True(load.SucceededBy.GetValueOrDefault(w)?.Count > 5, $"too few {w} were made"));
             Assert.Equal(servedByWeb2, load.ServedBy["web-2"]);
         }
         finally
