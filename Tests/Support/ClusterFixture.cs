@@ -16,9 +16,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     // never collide.
     private static readonly Dictionary<string, string> Ports = new Dictionary<string, int>
     {
-        ["LB_HTTP_PORT"] = 18080,
-        ["LB_HTTPS_PORT"] = 18443,
-        ["LB_STATS_PORT"] = 18404,
+        ["LB_HTTP_PORT"] = 18085,
+        ["LB_HTTPS_PORT"] = 18445,
+        ["LB_STATS_PORT"] = 18406,
         ["WEB1_PORT"] = 15101,
         ["WEB2_PORT"] = 15102,
         ["WORKER_PORT"] = 15103,
