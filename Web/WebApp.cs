@@ -5,6 +5,7 @@ using SecondServer.Web.Accounts;
 using SecondServer.Web.Admin;
 using SecondServer.Web.Doctor;
 using SecondServer.Web.Errors;
+using SecondServer.Web.Hardening;
 using SecondServer.Web.Pages;
 using SecondServer.Web.Profiles;
 using SecondServer.Web.Reports;
@@ -24,6 +25,7 @@ internal static class WebApp
         configure?.Invoke(builder);
 
         builder.AddServiceDefaults();
+        builder.AddRequestLimits();
         builder.AddInfrastructure();
         builder.AddApplication();
         builder.Services.AddProblemResponses();
@@ -32,6 +34,7 @@ internal static class WebApp
         builder.Services.AddClusterDescription(builder.Configuration);
 
         var app = builder.Build();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler("/error");
         app.UseStaticFiles();
         app.UsePages();

@@ -16,8 +16,12 @@ internal sealed class ProblemResponses(DependencyFailures dependencies, IProblem
         var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? httpContext.Request.Path.Value ?? "";
         if (SecondServer.Web.Pages.PagesRegistration.IsPagePath(path))
         {
-            // Pages get the HTML error page (/error) instead, with the same request id.
-            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, path);
+            // Pages get the HTML error page (/error) instead, with the same request id; a refused request is no fault of ours.
+            if (exception is not BadHttpRequestException)
+            {
+                logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, path);
+            }
+
             return false;
         }
 

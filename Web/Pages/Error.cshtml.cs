@@ -25,7 +25,17 @@ internal sealed class ErrorModel(DependencyFailures dependencies, IConfiguration
     private void Describe()
     {
         RequestId = Activity.Current?.TraceId.ToString() ?? HttpContext.TraceIdentifier;
-        if (HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error is { } error && dependencies.DependencyOf(error) is { } dependency)
+        var error = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is BadHttpRequestException bad)
+        {
+            // A request the server refused to read (too large, malformed form): the client's fault, said as such.
+            Response.StatusCode = bad.StatusCode;
+            Title = "The request was refused";
+            Message = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "What you sent is larger than this page accepts. Nothing was changed."
+                : "What you sent could not be read. Nothing was changed.";
+        }
+        else if (error is not null && dependencies.DependencyOf(error) is { } dependency)
         {
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             Title = "Temporarily unavailable";

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using SecondServer.Web.Accounts;
+using SecondServer.Web.Hardening;
 
 namespace SecondServer.Web.Pages;
 
@@ -14,6 +16,9 @@ internal static class PagesRegistration
             o.Conventions.AuthorizePage("/Reports", AuthorizationPolicies.Admin);
             o.Conventions.AuthorizeFolder("/Admin", AuthorizationPolicies.Admin);
         }).AddSessionStateTempDataProvider();
+        // The profile page's picture form takes what the picture API takes; every other form, the default limit.
+        services.AddOptions<RazorPagesOptions>().Configure<IServiceProvider>((o, provider) =>
+            o.Conventions.AddPageApplicationModelConvention("/Profile", page => page.EndpointMetadata.Add(RequestLimits.PictureUploadLimit(provider))));
         // Flash messages live in the ASP.NET Core session, which lives in the shared cache (Redis): a message set
         // by the replica that handled a form is shown by whichever replica renders the next page.
         services.AddSession(o =>

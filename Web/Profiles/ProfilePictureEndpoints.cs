@@ -3,6 +3,7 @@ using SecondServer.Application.Accounts;
 using SecondServer.Application.Profiles;
 using SecondServer.Infrastructure.Storage;
 using SecondServer.Web.Accounts;
+using SecondServer.Web.Hardening;
 using SecondServer.Web.Uploads;
 
 namespace SecondServer.Web.Profiles;
@@ -14,7 +15,7 @@ internal static class ProfilePictureEndpoints
 
     public static IEndpointRouteBuilder MapProfilePictureEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPut(Path, UploadAsync).RequireAuthorization();
+        app.MapPut(Path, UploadAsync).RequireAuthorization().AllowPictureUpload(app.ServiceProvider);
         app.MapGet(Path, RedirectToPictureAsync).RequireAuthorization();
         return app;
     }

@@ -33,7 +33,7 @@ internal sealed class UploadRejectedException(int status, string title, string d
 internal static class SingleFileUpload
 {
     // Room for the multipart boundaries and part headers around the file itself.
-    private const long EnvelopeAllowance = 16 * 1024;
+    public const long EnvelopeAllowance = 16 * 1024;
 
     public static async Task<FileStream> ReadAsync(HttpRequest request, string field, long maxBytes, CancellationToken cancellationToken)
     {
