@@ -30,8 +30,10 @@ internal static class Csrf
     public static IApplicationBuilder UseCsrfProtection(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var method = context.Request.Method;
+        // Only a routed handler can change anything: no endpoint (404) and routing's own rejections (405, 415, which
+        // carry none of the handler's metadata, its exemption included) answer as they are.
         if (!context.Request.Path.StartsWithSegments("/api") || HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
-            || context.GetEndpoint()?.Metadata.GetMetadata<ExemptAttribute>() is not null)
+            || context.GetEndpoint() is not RouteEndpoint endpoint || endpoint.Metadata.GetMetadata<ExemptAttribute>() is not null)
         {
             await next(context);
             return;

@@ -26,7 +26,14 @@ internal sealed class ErrorModel(DependencyFailures dependencies, IConfiguration
     {
         RequestId = Activity.Current?.TraceId.ToString() ?? HttpContext.TraceIdentifier;
         var error = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
-        if (error is BadHttpRequestException bad)
+        if (error is null)
+        {
+            // Asked for directly, not re-executed for an error: there is nothing to describe.
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            Title = "Not found";
+            Message = "There is no page at this address.";
+        }
+        else if (error is BadHttpRequestException bad)
         {
             // A request the server refused to read (too large, malformed form): the client's fault, said as such.
             Response.StatusCode = bad.StatusCode;
@@ -35,7 +42,7 @@ internal sealed class ErrorModel(DependencyFailures dependencies, IConfiguration
                 ? "What you sent is larger than this page accepts. Nothing was changed."
                 : "What you sent could not be read. Nothing was changed.";
         }
-        else if (error is not null && dependencies.DependencyOf(error) is { } dependency)
+        else if (dependencies.DependencyOf(error) is { } dependency)
         {
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             Title = "Temporarily unavailable";
