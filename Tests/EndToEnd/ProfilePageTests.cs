@@ -41,6 +41,8 @@ public sealed class ProfilePageTests(ClusterFixture cluster, ChromiumFixture chr
         await Expect(picture).ToBeHiddenAsync();
 
         await page.GetByLabel("Choose a picture").SetInputFilesAsync(new FilePayload { Name = "me.png", MimeType = "image/png", Buffer = Png(PictureWidth, PictureHeight) });
+        // The preview (the page's script, a blob: image) shows before the upload.
+        await Expect(picture).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Your picture is saved.");

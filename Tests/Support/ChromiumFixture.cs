@@ -5,7 +5,8 @@ namespace SecondServer.Tests.Support;
 /// <summary>
 /// Playwright driving the machine's own Chromium (Debian's package, which scripts/test installs), launched once per
 /// test class that takes it as a class fixture. Each test gets a fresh context (its own cookies and storage) through
-/// <see cref="RunAsync"/>, which keeps a full-page screenshot of the page when the test fails.
+/// <see cref="RunAsync"/>, which fails the test on anything the pages' Content-Security-Policy blocked, and keeps a
+/// full-page screenshot of the page when the test fails.
 /// </summary>
 public sealed class ChromiumFixture : IAsyncLifetime
 {
@@ -61,9 +62,20 @@ public sealed class ChromiumFixture : IAsyncLifetime
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
+        var blocked = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                blocked.Enqueue(message.Text);
+            }
+        };
         try
         {
             await test(page);
+            // The pages run under a Content-Security-Policy: whatever it blocked is broken for real users, even where
+            // the test's own checks passed without it.
+            Assert.Empty(blocked);
         }
         catch (Exception)
         {
