@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
 using Dapper;
 using SecondServer.Infrastructure.Data;
 
 namespace SecondServer.Infrastructure.Scheduling;
 
-/// <summary>What one server did with one slot.</summary>
+/// <summary>
+/// What one server did with one slot; <see cref="RequestedBy"/> names who asked for a manual run, and is left out of
+/// the JSON of scheduled runs, which keep the shape the API has always had.
+/// </summary>
 internal sealed record ScheduleRunRecord(
     string Job,
     DateTimeOffset Slot,
@@ -11,7 +15,8 @@ internal sealed record ScheduleRunRecord(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     string Status,
-    string? Error);
+    string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestedBy = null);
 
 /// <summary>The values of <c>schedule_runs.status</c>.</summary>
 internal static class ScheduleRunStatus
@@ -62,8 +67,8 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
             await using var connection = await database.OpenAsync(cancellationToken);
             return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 """
-                INSERT INTO schedule_runs (job, slot, instance, started_at, status, claimed_slot)
-                VALUES (@Job, @slot, @Instance, @now, @status, @claimed);
+                INSERT INTO schedule_runs (job, slot, instance, started_at, status, claimed_slot, requested_by)
+                VALUES (@Job, @slot, @Instance, @now, @status, @claimed, @RequestedBy);
                 SELECT LAST_INSERT_ID();
                 """,
                 new
@@ -71,6 +76,7 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
                     run.Job,
                     slot = run.Slot.UtcDateTime,
                     run.Instance,
+                    run.RequestedBy,
                     now = time.GetUtcNow().UtcDateTime,
                     status = ScheduleRunStatus.Running,
                     claimed = onceAcrossServers ? run.Slot.UtcDateTime : (DateTime?)null,
@@ -100,10 +106,10 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO schedule_runs (job, slot, instance, started_at, finished_at, status, error)
-            VALUES (@Job, @slot, @Instance, @now, @now, @status, @reason)
+            INSERT INTO schedule_runs (job, slot, instance, started_at, finished_at, status, error, requested_by)
+            VALUES (@Job, @slot, @Instance, @now, @now, @status, @reason, @RequestedBy)
             """,
-            new { run.Job, slot = run.Slot.UtcDateTime, run.Instance, now, status, reason = Truncate(reason) },
+            new { run.Job, slot = run.Slot.UtcDateTime, run.Instance, run.RequestedBy, now, status, reason = Truncate(reason) },
             cancellationToken: cancellationToken));
     }
 
@@ -114,14 +120,51 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             $"""
-            SELECT job, slot, instance, started_at AS StartedAt, finished_at AS FinishedAt, status, error
+            SELECT {Columns}
             FROM schedule_runs {(job is null ? "" : "WHERE job = @job")}
             ORDER BY slot DESC, id DESC
             LIMIT @limit
             """,
             new { job, limit },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new ScheduleRunRecord(r.Job, Utc(r.Slot), r.Instance, Utc(r.StartedAt), r.FinishedAt is { } f ? Utc(f) : null, r.Status, r.Error))];
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> slots across all schedules, each with every server's row for it: one
+    /// line per slot for the schedule page, however many servers tried it.
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduleSlot>> QuerySlotsAsync(int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // The derived table picks the slots (MariaDB takes no LIMIT directly inside IN); the join fetches their rows.
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"""
+            SELECT {Columns}
+            FROM schedule_runs r
+            JOIN (SELECT job AS j, slot AS s FROM schedule_runs GROUP BY job, slot ORDER BY slot DESC LIMIT @limit) newest
+              ON r.job = newest.j AND r.slot = newest.s
+            """,
+            new { limit },
+            cancellationToken: cancellationToken));
+        return ScheduleSlot.Group(rows.Select(r => r.ToRecord()));
+    }
+
+    /// <summary>Each schedule's newest failed run, if it has one within the retention.</summary>
+    public async Task<IReadOnlyList<ScheduleRunRecord>> LastFailuresAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM (
+              SELECT r.*, ROW_NUMBER() OVER (PARTITION BY job ORDER BY slot DESC, id DESC) AS n
+              FROM schedule_runs r WHERE status = @failed
+            ) f WHERE n = 1
+            """,
+            new { failed = ScheduleRunStatus.Failed },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
     }
 
     /// <summary>Deletes runs whose slot is older than <paramref name="cutoff"/>, in batches so no lock is held long.</summary>
@@ -143,9 +186,15 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
         return total;
     }
 
+    private const string Columns = "job, slot, instance, started_at AS StartedAt, finished_at AS FinishedAt, status, error, requested_by AS RequestedBy";
+
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static string? Truncate(string? text) => text is { Length: > MaxErrorLength } ? text[..MaxErrorLength] : text;
 
-    private sealed record Row(string Job, DateTime Slot, string Instance, DateTime StartedAt, DateTime? FinishedAt, string Status, string? Error);
+    private sealed record Row(string Job, DateTime Slot, string Instance, DateTime StartedAt, DateTime? FinishedAt, string Status, string? Error, string? RequestedBy)
+    {
+        public ScheduleRunRecord ToRecord() =>
+            new(Job, Utc(Slot), Instance, Utc(StartedAt), FinishedAt is { } f ? Utc(f) : null, Status, Error, RequestedBy);
+    }
 }
