@@ -56,6 +56,9 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
     private const int MaxErrorLength = 4000;
     private const int PruneBatch = 5000;
 
+    /// <summary>How many servers' rows per slot <see cref="QuerySlotsAsync"/> makes room for.</summary>
+    private const int RowsPerSlotRead = 8;
+
     /// <summary>
     /// Records that <paramref name="run"/> starts. With <paramref name="onceAcrossServers"/> the row also takes the
     /// slot's unique claim; null means an execution of the slot is already recorded, and the run must not start.
@@ -134,36 +137,37 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
     /// The newest <paramref name="limit"/> slots across all schedules, each with every server's row for it: one
     /// line per slot for the schedule page, however many servers tried it.
     /// </summary>
+    /// <remarks>
+    /// Reads the newest rows along the slot index, room for <see cref="RowsPerSlotRead"/> servers per slot, rather than
+    /// grouping the whole table: the page asks every few seconds, and the table holds a week of every server's rows.
+    /// When the row limit cuts in, the oldest slot read may be missing some of its rows, so it is left out.
+    /// </remarks>
     public async Task<IReadOnlyList<ScheduleSlot>> QuerySlotsAsync(int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        // The derived table picks the slots (MariaDB takes no LIMIT directly inside IN); the join fetches their rows.
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"""
-            SELECT {Columns}
-            FROM schedule_runs r
-            JOIN (SELECT job AS j, slot AS s FROM schedule_runs GROUP BY job, slot ORDER BY slot DESC LIMIT @limit) newest
-              ON r.job = newest.j AND r.slot = newest.s
-            """,
-            new { limit },
-            cancellationToken: cancellationToken));
-        return ScheduleSlot.Group(rows.Select(r => r.ToRecord()));
+        var rowLimit = limit * RowsPerSlotRead;
+        var rows = await QueryAsync(job: null, rowLimit, cancellationToken);
+        var slots = ScheduleSlot.Group(rows);
+        return [.. slots.Where(s => rows.Count < rowLimit || s.Slot > rows[^1].Slot).Take(limit)];
     }
 
-    /// <summary>Each schedule's newest failed run, if it has one within the retention.</summary>
-    public async Task<IReadOnlyList<ScheduleRunRecord>> LastFailuresAsync(CancellationToken cancellationToken)
+    /// <summary>The newest failed run of each of <paramref name="jobs"/> that has one within the retention.</summary>
+    /// <remarks>One indexed look-up per schedule (job, status, slot), in one round trip: failures are rare, and a scan for them would read every row.</remarks>
+    public async Task<IReadOnlyList<ScheduleRunRecord>> LastFailuresAsync(IReadOnlyCollection<string> jobs, CancellationToken cancellationToken)
     {
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+
+        var parameters = new DynamicParameters(new { failed = ScheduleRunStatus.Failed });
+        var lookups = jobs.Select((job, i) =>
+        {
+            parameters.Add($"job{i}", job);
+            return $"(SELECT {Columns} FROM schedule_runs WHERE job = @job{i} AND status = @failed ORDER BY slot DESC, id DESC LIMIT 1)";
+        }).ToList();
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"""
-            SELECT {Columns} FROM (
-              SELECT r.*, ROW_NUMBER() OVER (PARTITION BY job ORDER BY slot DESC, id DESC) AS n
-              FROM schedule_runs r WHERE status = @failed
-            ) f WHERE n = 1
-            """,
-            new { failed = ScheduleRunStatus.Failed },
-            cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(string.Join(" UNION ALL ", lookups), parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToRecord())];
     }
 

@@ -56,5 +56,7 @@ internal sealed class ScheduleRunRowConfiguration : IEntityTypeConfiguration<Sch
         table.HasIndex(r => new { r.Job, r.ClaimedSlot }).IsUnique().HasDatabaseName("ux_schedule_runs_claimed");
         table.HasIndex(r => new { r.Job, r.Slot }).HasDatabaseName("ix_schedule_runs_job_slot");
         table.HasIndex(r => r.Slot).HasDatabaseName("ix_schedule_runs_slot");
+        // Each schedule's last failure, without reading its every run.
+        table.HasIndex(r => new { r.Job, r.Status, r.Slot }).HasDatabaseName("ix_schedule_runs_job_status_slot");
     }
 }

@@ -19,7 +19,13 @@ public sealed class MigrationTests : IAsyncLifetime
     private static readonly string[] AllMigrations = [InitialSchema.Id, ScheduleManualRuns.Id];
 
     // The schema rows (as SchemaOf writes them) of what the migrations after the initial one added.
-    private static readonly string[] AddedLater = ["column|schedule_runs|10|requested_by|varchar(190)|YES|"];
+    private static readonly string[] AddedLater =
+    [
+        "column|schedule_runs|10|requested_by|varchar(190)|YES|",
+        "index|schedule_runs|ix_schedule_runs_job_status_slot|1|1|job|",
+        "index|schedule_runs|ix_schedule_runs_job_status_slot|1|2|status|",
+        "index|schedule_runs|ix_schedule_runs_job_status_slot|1|3|slot|",
+    ];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -20,7 +20,7 @@ public sealed class ClusterChartsTests
         Assert.Equal(2, Regex.Matches(svg, "<polyline ").Count);
         Assert.DoesNotContain("<script", svg, StringComparison.Ordinal);
         // The peak touches the top (less the padding), zero sits on the base line.
-        Assert.Contains("158,2\"", svg, StringComparison.Ordinal);
+        Assert.Contains("98,2\"", svg, StringComparison.Ordinal);
         Assert.Contains("no samples yet", Sparkline.Render([null, null], "web-2 <b>", " ms").ToString(), StringComparison.Ordinal);
         Assert.Contains("web-2 &lt;b&gt;", Sparkline.Render([], "web-2 <b>", " ms").ToString(), StringComparison.Ordinal);
     }
@@ -56,7 +56,7 @@ public sealed class ClusterChartsTests
             [
                 new PoolChange("web-1", "UP", "DRAIN", T0.AddSeconds(3)),
                 new PoolChange("web-1", "DRAIN", "DOWN", T0.AddSeconds(9)),
-                new PoolChange("web-1", "DOWN", "UP", T0.AddSeconds(11)),
+                new PoolChange("web-1", "DOWN", "UP", T0.AddSeconds(11), TimeSpan.FromSeconds(8)),
             ],
             BalancerHistory.Changes(samples));
     }

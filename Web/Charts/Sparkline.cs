@@ -12,7 +12,7 @@ namespace SecondServer.Web.Charts;
 /// </summary>
 internal static class Sparkline
 {
-    public const int Width = 160;
+    public const int Width = 100;
     public const int Height = 32;
     private const double Pad = 2;
 

@@ -5,7 +5,8 @@ namespace SecondServer.Web.Cluster;
 /// <param name="From">Its state before (UP, DOWN, DRAIN, MAINT).</param>
 /// <param name="To">Its state after.</param>
 /// <param name="At">When HAProxy changed it: the sample's time less how long the new state had lasted.</param>
-internal sealed record PoolChange(string Server, string From, string To, DateTimeOffset At)
+/// <param name="OutFor">On a return to UP, how long since the replica left it, when the samples saw it leave.</param>
+internal sealed record PoolChange(string Server, string From, string To, DateTimeOffset At, TimeSpan? OutFor = null)
 {
     /// <summary>True when the replica came back to taking traffic.</summary>
     public bool Rejoined => To == "UP";
@@ -42,6 +43,7 @@ internal static class BalancerHistory
     public static IReadOnlyList<PoolChange> Changes(IReadOnlyList<BalancerSample> samples)
     {
         var changes = new List<PoolChange>();
+        var left = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         for (var i = 1; i < samples.Count; i++)
         {
             foreach (var now in samples[i].Servers)
@@ -55,7 +57,13 @@ internal static class BalancerHistory
                 var gap = samples[i].At - samples[i - 1].At;
                 var lasted = now.InStateForSeconds is { } s ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
                 var at = samples[i].At - (lasted < gap ? lasted : TimeSpan.Zero);
-                changes.Add(new PoolChange(now.Name, State(before.Status), State(now.Status), at));
+                var (from, to) = (State(before.Status), State(now.Status));
+                if (from == "UP")
+                {
+                    left[now.Name] = at;
+                }
+
+                changes.Add(new PoolChange(now.Name, from, to, at, to == "UP" && left.Remove(now.Name, out var since) ? at - since : null));
             }
         }
 

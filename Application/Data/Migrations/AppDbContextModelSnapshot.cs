@@ -314,6 +314,9 @@ namespace SecondServer.Application.Data.Migrations
                     b.HasIndex("Job", "Slot")
                         .HasDatabaseName("ix_schedule_runs_job_slot");
 
+                    b.HasIndex("Job", "Status", "Slot")
+                        .HasDatabaseName("ix_schedule_runs_job_status_slot");
+
                     b.ToTable("schedule_runs", (string)null);
 
                     MySqlEntityTypeBuilderExtensions.HasCharSet(b, "utf8mb4", DelegationModes.ApplyToTables);

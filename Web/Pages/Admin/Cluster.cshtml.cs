@@ -50,7 +50,7 @@ internal sealed class ClusterModel(IOptions<ClusterOptions> options, BalancerSam
         {
             var history = await samples.ReadAsync(now - BalancerSamples.Retention, ct);
             RecentSamples = [.. history.Where(s => s.At >= now - ChartWindow)];
-            PoolChanges = [.. BalancerHistory.Changes(history).Reverse()];
+            PoolChanges = [.. BalancerHistory.Changes(history).OrderByDescending(c => c.At)];
             Deploys = await deploys.ListAsync(DeploysShown, ct);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

@@ -41,7 +41,7 @@ internal sealed class ScheduleModel(
         Now = time.GetUtcNow();
         ManualSlot = ManualRuns.Write(ManualRuns.NewSlot(time));
         Slots = await history.QuerySlotsAsync(SlotsShown, ct);
-        LastFailures = (await history.LastFailuresAsync(ct)).ToDictionary(r => r.Job, StringComparer.Ordinal);
+        LastFailures = (await history.LastFailuresAsync([.. catalog.Schedules.Select(s => s.Name)], ct)).ToDictionary(r => r.Job, StringComparer.Ordinal);
     }
 
     public IEnumerable<DateTimeOffset> NextSlots(ScheduleDefinition schedule)
@@ -83,7 +83,7 @@ internal sealed class ScheduleModel(
         TempData["Flash"] = outcome.Status == ScheduleRunStatus.Running
             ? $"{schedule.Name} runs now, on {outcome.Instance}, as asked by {user}."
             : outcome.Status == ScheduleRunStatus.SkippedOtherServer
-                ? $"{schedule.Name} was already started for this click: {outcome.Detail}"
+                ? $"{schedule.Name} was already started for this click by another replica; {outcome.Instance} stood down."
                 : $"{schedule.Name} did not run: {outcome.Detail}";
         return RedirectToPage();
     }

@@ -12,7 +12,7 @@ using SecondServer.Application.Data;
 namespace SecondServer.Application.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261130220814_ScheduleManualRuns")]
+    [Migration("20261130224508_ScheduleManualRuns")]
     partial class ScheduleManualRuns
     {
         /// <inheritdoc />
@@ -316,6 +316,9 @@ namespace SecondServer.Application.Data.Migrations
 
                     b.HasIndex("Job", "Slot")
                         .HasDatabaseName("ix_schedule_runs_job_slot");
+
+                    b.HasIndex("Job", "Status", "Slot")
+                        .HasDatabaseName("ix_schedule_runs_job_status_slot");
 
                     b.ToTable("schedule_runs", (string)null);
 
