@@ -14,4 +14,5 @@ internal interface IScheduledJob
 /// <param name="Job">The schedule's name.</param>
 /// <param name="Slot">The time the schedule named, in UTC; the same on every server whatever its clock says.</param>
 /// <param name="Instance">This process's <c>App:InstanceId</c>.</param>
-internal sealed record ScheduledRun(string Job, DateTimeOffset Slot, string Instance);
+/// <param name="RequestedBy">Who asked for this run by hand ("run now"); null for the schedule's own slots.</param>
+internal sealed record ScheduledRun(string Job, DateTimeOffset Slot, string Instance, string? RequestedBy = null);

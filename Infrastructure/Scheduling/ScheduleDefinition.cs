@@ -43,8 +43,17 @@ internal sealed record ScheduleDefinition(
         }
     }
 
-    /// <summary>The slot as it appears in Redis keys: UTC, date included, to the second.</summary>
-    public static string SlotStamp(DateTimeOffset slot) => slot.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The slot as it appears in Redis keys: UTC, date included, to the second. Cron slots fall on whole seconds;
+    /// a manual slot never does (<see cref="ManualRuns"/>) and keeps its microseconds, so its key is its own.
+    /// </summary>
+    public static string SlotStamp(DateTimeOffset slot)
+    {
+        var utc = slot.UtcDateTime;
+        return utc.Ticks % TimeSpan.TicksPerSecond == 0
+            ? utc.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)
+            : utc.ToString("yyyyMMddHHmmss.ffffff", CultureInfo.InvariantCulture);
+    }
 
     public override string ToString() =>
         $"{Name} [{Expression} {TimeZone.Id}{(OnOneServer ? ", on one server" : "")}{(WithoutOverlapping ? ", without overlapping" : "")}]";

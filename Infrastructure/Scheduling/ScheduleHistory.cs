@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
 using Dapper;
 using SecondServer.Infrastructure.Data;
 
 namespace SecondServer.Infrastructure.Scheduling;
 
-/// <summary>What one server did with one slot.</summary>
+/// <summary>
+/// What one server did with one slot; <see cref="RequestedBy"/> names who asked for a manual run, and is left out of
+/// the JSON of scheduled runs, which keep the shape the API has always had.
+/// </summary>
 internal sealed record ScheduleRunRecord(
     string Job,
     DateTimeOffset Slot,
@@ -11,7 +15,8 @@ internal sealed record ScheduleRunRecord(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     string Status,
-    string? Error);
+    string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestedBy = null);
 
 /// <summary>The values of <c>schedule_runs.status</c>.</summary>
 internal static class ScheduleRunStatus
@@ -51,6 +56,9 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
     private const int MaxErrorLength = 4000;
     private const int PruneBatch = 5000;
 
+    /// <summary>How many servers' rows per slot <see cref="QuerySlotsAsync"/> makes room for.</summary>
+    private const int RowsPerSlotRead = 8;
+
     /// <summary>
     /// Records that <paramref name="run"/> starts. With <paramref name="onceAcrossServers"/> the row also takes the
     /// slot's unique claim; null means an execution of the slot is already recorded, and the run must not start.
@@ -62,8 +70,8 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
             await using var connection = await database.OpenAsync(cancellationToken);
             return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 """
-                INSERT INTO schedule_runs (job, slot, instance, started_at, status, claimed_slot)
-                VALUES (@Job, @slot, @Instance, @now, @status, @claimed);
+                INSERT INTO schedule_runs (job, slot, instance, started_at, status, claimed_slot, requested_by)
+                VALUES (@Job, @slot, @Instance, @now, @status, @claimed, @RequestedBy);
                 SELECT LAST_INSERT_ID();
                 """,
                 new
@@ -71,6 +79,7 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
                     run.Job,
                     slot = run.Slot.UtcDateTime,
                     run.Instance,
+                    run.RequestedBy,
                     now = time.GetUtcNow().UtcDateTime,
                     status = ScheduleRunStatus.Running,
                     claimed = onceAcrossServers ? run.Slot.UtcDateTime : (DateTime?)null,
@@ -100,10 +109,10 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO schedule_runs (job, slot, instance, started_at, finished_at, status, error)
-            VALUES (@Job, @slot, @Instance, @now, @now, @status, @reason)
+            INSERT INTO schedule_runs (job, slot, instance, started_at, finished_at, status, error, requested_by)
+            VALUES (@Job, @slot, @Instance, @now, @now, @status, @reason, @RequestedBy)
             """,
-            new { run.Job, slot = run.Slot.UtcDateTime, run.Instance, now, status, reason = Truncate(reason) },
+            new { run.Job, slot = run.Slot.UtcDateTime, run.Instance, run.RequestedBy, now, status, reason = Truncate(reason) },
             cancellationToken: cancellationToken));
     }
 
@@ -114,14 +123,52 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             $"""
-            SELECT job, slot, instance, started_at AS StartedAt, finished_at AS FinishedAt, status, error
+            SELECT {Columns}
             FROM schedule_runs {(job is null ? "" : "WHERE job = @job")}
             ORDER BY slot DESC, id DESC
             LIMIT @limit
             """,
             new { job, limit },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new ScheduleRunRecord(r.Job, Utc(r.Slot), r.Instance, Utc(r.StartedAt), r.FinishedAt is { } f ? Utc(f) : null, r.Status, r.Error))];
+        return [.. rows.Select(r => r.ToRecord())];
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> slots across all schedules, each with every server's row for it: one
+    /// line per slot for the schedule page, however many servers tried it.
+    /// </summary>
+    /// <remarks>
+    /// Reads the newest rows along the slot index, room for <see cref="RowsPerSlotRead"/> servers per slot, rather than
+    /// grouping the whole table: the page asks every few seconds, and the table holds a week of every server's rows.
+    /// When the row limit cuts in, the oldest slot read may be missing some of its rows, so it is left out.
+    /// </remarks>
+    public async Task<IReadOnlyList<ScheduleSlot>> QuerySlotsAsync(int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var rowLimit = limit * RowsPerSlotRead;
+        var rows = await QueryAsync(job: null, rowLimit, cancellationToken);
+        var slots = ScheduleSlot.Group(rows);
+        return [.. slots.Where(s => rows.Count < rowLimit || s.Slot > rows[^1].Slot).Take(limit)];
+    }
+
+    /// <summary>The newest failed run of each of <paramref name="jobs"/> that has one within the retention.</summary>
+    /// <remarks>One indexed look-up per schedule (job, status, slot), in one round trip: failures are rare, and a scan for them would read every row.</remarks>
+    public async Task<IReadOnlyList<ScheduleRunRecord>> LastFailuresAsync(IReadOnlyCollection<string> jobs, CancellationToken cancellationToken)
+    {
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+
+        var parameters = new DynamicParameters(new { failed = ScheduleRunStatus.Failed });
+        var lookups = jobs.Select((job, i) =>
+        {
+            parameters.Add($"job{i}", job);
+            return $"(SELECT {Columns} FROM schedule_runs WHERE job = @job{i} AND status = @failed ORDER BY slot DESC, id DESC LIMIT 1)";
+        }).ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(string.Join(" UNION ALL ", lookups), parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRecord())];
     }
 
     /// <summary>Deletes runs whose slot is older than <paramref name="cutoff"/>, in batches so no lock is held long.</summary>
@@ -143,9 +190,15 @@ internal sealed class ScheduleHistory(IDbConnectionFactory database, TimeProvide
         return total;
     }
 
+    private const string Columns = "job, slot, instance, started_at AS StartedAt, finished_at AS FinishedAt, status, error, requested_by AS RequestedBy";
+
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static string? Truncate(string? text) => text is { Length: > MaxErrorLength } ? text[..MaxErrorLength] : text;
 
-    private sealed record Row(string Job, DateTime Slot, string Instance, DateTime StartedAt, DateTime? FinishedAt, string Status, string? Error);
+    private sealed record Row(string Job, DateTime Slot, string Instance, DateTime StartedAt, DateTime? FinishedAt, string Status, string? Error, string? RequestedBy)
+    {
+        public ScheduleRunRecord ToRecord() =>
+            new(Job, Utc(Slot), Instance, Utc(StartedAt), FinishedAt is { } f ? Utc(f) : null, Status, Error, RequestedBy);
+    }
 }

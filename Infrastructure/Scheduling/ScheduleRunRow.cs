@@ -32,6 +32,9 @@ internal sealed class ScheduleRunRow
     public string? Error { get; set; }
 
     public DateTime? ClaimedSlot { get; set; }
+
+    /// <summary>Who asked for a manual run ("run now"); null on the schedule's own slots and on older releases' rows.</summary>
+    public string? RequestedBy { get; set; }
 }
 
 internal sealed class ScheduleRunRowConfiguration : IEntityTypeConfiguration<ScheduleRunRow>
@@ -49,8 +52,11 @@ internal sealed class ScheduleRunRowConfiguration : IEntityTypeConfiguration<Sch
         table.Property(r => r.Status).HasColumnName("status").HasMaxLength(32);
         table.Property(r => r.Error).HasColumnName("error").HasColumnType("text");
         table.Property(r => r.ClaimedSlot).HasColumnName("claimed_slot").HasColumnType("datetime(6)");
+        table.Property(r => r.RequestedBy).HasColumnName("requested_by").HasMaxLength(190);
         table.HasIndex(r => new { r.Job, r.ClaimedSlot }).IsUnique().HasDatabaseName("ux_schedule_runs_claimed");
         table.HasIndex(r => new { r.Job, r.Slot }).HasDatabaseName("ix_schedule_runs_job_slot");
         table.HasIndex(r => r.Slot).HasDatabaseName("ix_schedule_runs_slot");
+        // Each schedule's last failure, without reading its every run.
+        table.HasIndex(r => new { r.Job, r.Status, r.Slot }).HasDatabaseName("ix_schedule_runs_job_status_slot");
     }
 }

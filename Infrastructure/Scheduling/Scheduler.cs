@@ -124,7 +124,7 @@ internal sealed class Scheduler(
             }
 
             // Once claimed, a slot is seen through (bounded by the Redis and MySQL timeouts) even if a stop begins.
-            await HandleSlotAsync(schedule, new ScheduledRun(schedule.Name, slot, _instance));
+            await HandleSlotAsync(schedule, new ScheduledRun(schedule.Name, slot, _instance), schedule.OnOneServer);
             cursor = slot;
         }
     }
@@ -141,19 +141,29 @@ internal sealed class Scheduler(
         }
     }
 
-    private async Task HandleSlotAsync(ScheduleDefinition schedule, ScheduledRun run)
+    /// <summary>
+    /// Runs <paramref name="job"/> once across the cluster for the manual slot a "run now" form carried
+    /// (<see cref="ManualRuns"/>), through the same claim, lease and history as its scheduled slots: however many
+    /// replicas receive the same click, one claims the slot and the others record that they stood down.
+    /// </summary>
+    public Task<SlotOutcome> RunNowAsync(ScheduleDefinition job, DateTimeOffset manualSlot, string requestedBy)
+    {
+        logger.LogInformation("Schedule {Schedule}: {User} asked on {Instance} for a run now (manual slot {Slot:O})", job.Name, requestedBy, _instance, manualSlot);
+        return HandleSlotAsync(job, new ScheduledRun(job.Name, manualSlot, _instance, requestedBy), onceAcrossServers: true);
+    }
+
+    private async Task<SlotOutcome> HandleSlotAsync(ScheduleDefinition schedule, ScheduledRun run, bool onceAcrossServers)
     {
         var owner = $"{_instance}/{Guid.NewGuid():N}";
         var leased = false;
         try
         {
-            if (schedule.OnOneServer)
+            if (onceAcrossServers)
             {
                 var (claimed, winner) = await locks.TryClaimSlotAsync(schedule.Name, run.Slot, owner, CancellationToken.None);
                 if (!claimed)
                 {
-                    await SkipAsync(run, ScheduleRunStatus.SkippedOtherServer, $"Claimed by {winner ?? "another instance"}.");
-                    return;
+                    return await SkipAsync(run, ScheduleRunStatus.SkippedOtherServer, $"Claimed by {winner ?? "another instance"}.");
                 }
             }
 
@@ -162,8 +172,7 @@ internal sealed class Scheduler(
                 var (acquired, holder) = await locks.TryAcquireLeaseAsync(schedule.Name, owner, CancellationToken.None);
                 if (!acquired)
                 {
-                    await SkipAsync(run, ScheduleRunStatus.SkippedOverlap, $"The previous run still holds the lease ({holder ?? "expiring"}).");
-                    return;
+                    return await SkipAsync(run, ScheduleRunStatus.SkippedOverlap, $"The previous run still holds the lease ({holder ?? "expiring"}).");
                 }
 
                 leased = true;
@@ -172,34 +181,33 @@ internal sealed class Scheduler(
         catch (Exception ex)
         {
             logger.LogWarning("Schedule {Schedule} slot {Slot:O} skipped on {Instance}: Redis could not be asked ({Error})", run.Job, run.Slot, run.Instance, ex.Message);
-            await SkipAsync(run, ScheduleRunStatus.SkippedUnavailable, $"Redis could not be asked, so the slot was not run unguarded: {ex.Message}");
-            return;
+            return await SkipAsync(run, ScheduleRunStatus.SkippedUnavailable, $"Redis could not be asked, so the slot was not run unguarded: {ex.Message}");
         }
 
         long? id;
         try
         {
-            id = await history.StartAsync(run, schedule.OnOneServer, CancellationToken.None);
+            id = await history.StartAsync(run, onceAcrossServers, CancellationToken.None);
         }
         catch (Exception ex)
         {
             // The durable guard and the record of who ran it are part of running: without them, do not start.
             logger.LogError(ex, "Schedule {Schedule} slot {Slot:O} was not run on {Instance}: its start could not be recorded", run.Job, run.Slot, run.Instance);
             await ReleaseAsync(schedule, owner, leased);
-            return;
+            return new SlotOutcome(ScheduleRunStatus.SkippedUnavailable, run.Instance, "Its start could not be recorded in MySQL, so it was not run.");
         }
 
         if (id is null)
         {
             await ReleaseAsync(schedule, owner, leased);
-            await SkipAsync(run, ScheduleRunStatus.SkippedAlreadyRan, "The history already holds an execution of this slot; its Redis claim was lost.");
-            return;
+            return await SkipAsync(run, ScheduleRunStatus.SkippedAlreadyRan, "The history already holds an execution of this slot; its Redis claim was lost.");
         }
 
         // On the thread pool: a job that blocks before its first await must not hold up the next slot's claim.
         var execution = Task.Run(() => ExecuteAsync(schedule, run, id.Value, leased ? owner : null), CancellationToken.None);
         _running.TryAdd(execution, true);
         _ = execution.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new SlotOutcome(ScheduleRunStatus.Running, run.Instance, $"Started on {run.Instance}.");
     }
 
     private async Task ExecuteAsync(ScheduleDefinition schedule, ScheduledRun run, long id, string? leaseOwner)
@@ -313,7 +321,7 @@ internal sealed class Scheduler(
         }
     }
 
-    private async Task SkipAsync(ScheduledRun run, string status, string reason)
+    private async Task<SlotOutcome> SkipAsync(ScheduledRun run, string status, string reason)
     {
         logger.LogDebug("Schedule {Schedule} slot {Slot:O} skipped on {Instance}: {Reason}", run.Job, run.Slot, run.Instance, reason);
         try
@@ -324,5 +332,10 @@ internal sealed class Scheduler(
         {
             logger.LogWarning("Schedule {Schedule} slot {Slot:O} skipped on {Instance} ({Status}: {Reason}); the history could not record it: {Error}", run.Job, run.Slot, run.Instance, status, reason, ex.Message);
         }
+
+        return new SlotOutcome(status, run.Instance, reason);
     }
 }
+
+/// <summary>What one server did with one slot: started it (<see cref="ScheduleRunStatus.Running"/>) or a skip, and why.</summary>
+internal sealed record SlotOutcome(string Status, string Instance, string Detail);

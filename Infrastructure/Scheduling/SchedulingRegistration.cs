@@ -16,7 +16,9 @@ internal static class SchedulingRegistration
         services.AddSingleton<ScheduleCatalog>();
         services.AddSingleton<ScheduleLocks>();
         services.AddSingleton<ScheduleHistory>();
-        services.AddHostedService<Scheduler>();
+        // One instance, both hosted and asked directly: a manual run is tracked with the scheduled ones on stop.
+        services.AddSingleton<Scheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Scheduler>());
         return services;
     }
 

@@ -36,6 +36,7 @@ public sealed class DeployTests(ClusterFixture cluster)
         Assert.Equal(["done"], reports.Keys);
         Assert.InRange(reports["done"], load.SucceededBy[UserTraffic.ReportRequests].Count, int.MaxValue);
         await traffic.AssertStoredWholeAsync(cluster);
+        Assert.Contains("<td class=\"status-ok\">ok</td>", await RecordedDeployAsync(after[0]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,6 +57,7 @@ public sealed class DeployTests(ClusterFixture cluster)
         Assert.Contains("rolling it back", output, StringComparison.Ordinal);
         Assert.Empty(load.Failures);
         Assert.Equal([current, current, current], cluster.InstanceReleases());
+        Assert.Contains("<td class=\"status-failed\">failed: web-1: ", await RecordedDeployAsync(Path.GetFileName(broken)), StringComparison.Ordinal);
         await Eventually.WaitAsync(() => cluster.BackendStatusAsync("web-1"), s => s == "UP", TimeSpan.FromSeconds(30), "web-1 UP again");
         Assert.StartsWith("UP", await cluster.BackendStatusAsync("web-2"), StringComparison.Ordinal);
     }
@@ -94,5 +96,17 @@ public sealed class DeployTests(ClusterFixture cluster)
         {
             File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>The cluster page's line for the deploy of <paramref name="release"/>, which scripts/deploy recorded as it ended.</summary>
+    private async Task<string> RecordedDeployAsync(string release)
+    {
+        using var admin = new Browser();
+        await admin.SignUpAndInAsync(cluster.Balancer, "admin@example.com");
+        using var page = await admin.GetAsync(cluster.Balancer, "/admin/cluster");
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var start = html.IndexOf($"<tr data-deploy=\"{release}\">", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"the cluster page lists no deploy of {release}");
+        return html[start..html.IndexOf("</tr>", start, StringComparison.Ordinal)];
     }
 }

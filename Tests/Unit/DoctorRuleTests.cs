@@ -128,7 +128,8 @@ public sealed class DoctorRuleTests
             """;
 
         Assert.Equal(
-            [new BackendServer("web-1", "UP", "L7OK", TimeSpan.FromSeconds(3725), 17), new BackendServer("web-2", "DRAIN", null, TimeSpan.FromSeconds(12), 4)],
+            // Without req_tot and rtime columns, requests are counted by sessions and the response time is unknown.
+            [new BackendServer("web-1", "UP", "L7OK", TimeSpan.FromSeconds(3725), 17, 17), new BackendServer("web-2", "DRAIN", null, TimeSpan.FromSeconds(12), 4, 4)],
             ClusterProbe.ParseStat(Stat, "be_web"));
         Assert.Equal(new DnsEndPoint("10.0.1.10", 9999), ClusterProbe.RuntimeApiEndpoint("10.0.1.10:9999"));
         Assert.IsType<UnixDomainSocketEndPoint>(ClusterProbe.RuntimeApiEndpoint("/run/haproxy/admin.sock"));

@@ -10,9 +10,11 @@ internal sealed record InstanceObservation(InstanceAddress Address, InstanceFing
 
 /// <summary>
 /// One row of HAProxy's <c>show stat</c> for a server of the backend: its state (UP, DOWN, DRAIN, MAINT...), the last
-/// health check's outcome (L7OK, L7STS, L4CON...), how long it has been in that state and the sessions it has served.
+/// health check's outcome (L7OK, L7STS, L4CON...), how long it has been in that state, the sessions it has served,
+/// the requests it has served (counters since HAProxy started) and its average response time over its last 1024
+/// requests.
 /// </summary>
-internal sealed record BackendServer(string Name, string Status, string? LastCheck = null, TimeSpan? InStateFor = null, long? Sessions = null);
+internal sealed record BackendServer(string Name, string Status, string? LastCheck = null, TimeSpan? InStateFor = null, long? Sessions = null, long? Requests = null, long? ResponseTimeMs = null);
 
 /// <summary>A TCP listener as <c>ss -ltn</c> shows it.</summary>
 internal sealed record Listener(string Address, int Port);

@@ -101,13 +101,19 @@ internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
     }
 }
 
-/// <summary>Registers the <c>Cluster</c> description the administrators' cluster and doctor pages read.</summary>
+/// <summary>
+/// Registers the <c>Cluster</c> description the administrators' cluster and doctor pages read, the balancer sampler
+/// and the histories the cluster page draws.
+/// </summary>
 internal static class ClusterRegistration
 {
     public static IServiceCollection AddClusterDescription(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        services.AddSingleton<Cluster.BalancerSamples>();
+        services.AddSingleton<Cluster.DeployHistory>();
+        services.AddHostedService<Cluster.BalancerSampler>();
         return services;
     }
 }

@@ -120,7 +120,8 @@ internal sealed class ClusterProbe(DoctorSettings settings, TimeSpan timeout)
         }
     }
 
-    private async Task<(IReadOnlyList<BackendServer>?, string?)> BackendServersAsync(CancellationToken cancellationToken)
+    /// <summary>The balancer's view of each replica (<c>show stat</c>), or why it could not be read.</summary>
+    internal async Task<(IReadOnlyList<BackendServer>?, string?)> BackendServersAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -175,7 +176,9 @@ internal sealed class ClusterProbe(DoctorSettings settings, TimeSpan timeout)
                 .Where(f => f.Length > status && f[0] == backend && f[1] is not ("BACKEND" or "FRONTEND"))
                 // check_status starts with "* " while a check is in flight; the outcome is the rest.
                 .Select(f => new BackendServer(f[1], f[status], Field(f, "check_status")?.TrimStart('*', ' '),
-                    Number(f, "lastchg") is { } seconds ? TimeSpan.FromSeconds(seconds) : null, Number(f, "stot"))),
+                    Number(f, "lastchg") is { } seconds ? TimeSpan.FromSeconds(seconds) : null, Number(f, "stot"),
+                    // HTTP requests where HAProxy counts them per server, else its sessions (one per request in HTTP mode).
+                    Number(f, "req_tot") ?? Number(f, "stot"), Number(f, "rtime"))),
         ];
     }
 

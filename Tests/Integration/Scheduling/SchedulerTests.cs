@@ -98,6 +98,43 @@ public sealed class SchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Three_servers_rows_for_a_slot_read_as_one_line_with_who_ran_it_and_two_that_stood_down()
+    {
+        var clocks = new[] { "web-1", "web-2", "worker-1" }.ToDictionary(i => i, _ => new ManualTimeProvider(Start));
+        var probe = new JobProbe { Behavior = (n, _) => n == 2 ? throw new InvalidOperationException("the mail server refused") : Task.CompletedTask };
+        foreach (var (instance, clock) in clocks)
+        {
+            await StartAsync(instance, clock, probe, j => j.EverySeconds(5).OnOneServer());
+        }
+
+        for (var n = 1; n <= 3; n++)
+        {
+            Advance(clocks.Values, Slot(n));
+            await WaitForRunsAsync(Slot(n), Finished(3), $"the three tries at slot {n}");
+        }
+
+        var history = _hosts[0].Services.GetRequiredService<ScheduleHistory>();
+        var slots = (await history.QuerySlotsAsync(10, TestContext.Current.CancellationToken)).Where(s => s.Job == Job).ToList();
+        var runs = await RunsAsync();
+
+        Assert.Equal(9, runs.Count);
+        Assert.Equal([Slot(3), Slot(2), Slot(1)], slots.Select(s => s.Slot));
+        Assert.All(slots, slot =>
+        {
+            Assert.Equal(2, slot.StoodDown);
+            var ran = Assert.Single(runs, r => r.Slot == slot.Slot && !r.Status.StartsWith("skipped-", StringComparison.Ordinal));
+            Assert.Equal(ran.Instance, slot.RanOn);
+            Assert.Equal(ran.Status, slot.Status);
+            Assert.Equal(ran.FinishedAt - ran.StartedAt, slot.Duration);
+            Assert.Null(slot.RequestedBy);
+        });
+        Assert.Equal([ScheduleRunStatus.Ok, ScheduleRunStatus.Failed, ScheduleRunStatus.Ok], slots.Select(s => s.Status));
+        Assert.Equal("System.InvalidOperationException: the mail server refused", slots[1].Error);
+        var failure = Assert.Single(await history.LastFailuresAsync([Job, "never-failed"], TestContext.Current.CancellationToken), f => f.Job == Job);
+        Assert.Equal((Slot(2), slots[1].RanOn), (failure.Slot, failure.Instance));
+    }
+
+    [Fact]
     public async Task A_failing_job_is_recorded_as_failed_and_the_next_slot_still_runs()
     {
         var clock = new ManualTimeProvider(Start);

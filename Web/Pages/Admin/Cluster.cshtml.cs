@@ -1,17 +1,37 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using SecondServer.Web.Cluster;
 using SecondServer.Web.Doctor;
 
 namespace SecondServer.Web.Pages.Admin;
 
 /// <summary>
 /// Every replica and worker as the balancer and the instance itself see it: HAProxy's state, last check and
-/// sessions per replica (runtime API), and each instance's readiness, release, version and uptime (its own endpoints).
+/// sessions per replica (runtime API), and each instance's readiness, release, version and uptime (its own endpoints);
+/// per replica its request rate and response time over the last minutes, when each left and rejoined the pool
+/// (from the balancer samples every replica takes), and the deploys <c>scripts/deploy</c> recorded.
 /// </summary>
-internal sealed class ClusterModel(IOptions<ClusterOptions> options, TimeProvider time) : PageModel
+internal sealed class ClusterModel(IOptions<ClusterOptions> options, BalancerSamples samples, DeployHistory deploys, TimeProvider time) : PageModel
 {
+    /// <summary>The sparklines' reach.</summary>
+    public static readonly TimeSpan ChartWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many deploys the page lists.</summary>
+    public const int DeploysShown = 10;
+
     public bool Configured => options.Value.IsConfigured;
+
+    /// <summary>The balancer samples of the last <see cref="ChartWindow"/>, oldest first.</summary>
+    public IReadOnlyList<BalancerSample> RecentSamples { get; private set; } = [];
+
+    /// <summary>When replicas left and rejoined the pool, newest first, as far back as samples are kept.</summary>
+    public IReadOnlyList<PoolChange> PoolChanges { get; private set; } = [];
+
+    public IReadOnlyList<DeployRecord> Deploys { get; private set; } = [];
+
+    /// <summary>Why the histories could not be read (Redis down), or null.</summary>
+    public string? HistoryError { get; private set; }
 
     public IReadOnlyList<NodeRow> Nodes { get; private set; } = [];
 
@@ -24,9 +44,22 @@ internal sealed class ClusterModel(IOptions<ClusterOptions> options, TimeProvide
             return;
         }
 
-        var (instances, servers, balancerError) = await new ClusterProbe(options.Value.ToSettings(), ClusterProbe.DefaultTimeout).ObserveNodesAsync(ct);
-        BalancerError = balancerError;
         var now = time.GetUtcNow();
+        var observe = new ClusterProbe(options.Value.ToSettings(), ClusterProbe.DefaultTimeout).ObserveNodesAsync(ct);
+        try
+        {
+            var history = await samples.ReadAsync(now - BalancerSamples.Retention, ct);
+            RecentSamples = [.. history.Where(s => s.At >= now - ChartWindow)];
+            PoolChanges = [.. BalancerHistory.Changes(history).OrderByDescending(c => c.At)];
+            Deploys = await deploys.ListAsync(DeploysShown, ct);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            HistoryError = ex.Message;
+        }
+
+        var (instances, servers, balancerError) = await observe;
+        BalancerError = balancerError;
         var rows = instances.Select(i => Row(i, servers?.FirstOrDefault(s => s.Name == i.Name), now)).ToList();
         // A server in the balancer that the description does not name still takes traffic: show it.
         rows.AddRange((servers ?? []).Where(s => instances.All(i => i.Name != s.Name))
