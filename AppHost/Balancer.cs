@@ -17,7 +17,7 @@ internal static partial class Balancer
 {
     public static IResourceBuilder<ExecutableResource> Add(
         IDistributedApplicationBuilder builder, AppHostOptions options, string dataDirectory, string repositoryRoot,
-        IResourceBuilder<ProjectResource> web1, IResourceBuilder<ProjectResource> web2)
+        IResourceBuilder<ProjectResource> web1, IResourceBuilder<ProjectResource> web2, IResourceWithEndpoints s3)
     {
         var template = HostTools.RequireFile(Path.Combine(repositoryRoot, "deploy", "haproxy", "haproxy.cfg.template"), "The balancer's template");
         var directory = Path.Combine(dataDirectory, "haproxy");
@@ -58,6 +58,7 @@ internal static partial class Balancer
                 ["LB_STATS_PORT"] = PortOf(resource, "stats"),
                 ["WEB1_PORT"] = PortOf(web1.Resource, "http"),
                 ["WEB2_PORT"] = PortOf(web2.Resource, "http"),
+                ["S3_PORT"] = PortOf(s3, "http"),
             };
             await ExecutableServers.WritePrivateAsync(configuration, Render(await File.ReadAllTextAsync(template, cancellationToken).ConfigureAwait(false), values), cancellationToken)
                 .ConfigureAwait(false);

@@ -37,7 +37,7 @@ try
         var web1 = Services.Add<Projects.Web>(builder, "web-1", servers);
         var web2 = Services.Add<Projects.Web>(builder, "web-2", servers);
         Services.Add<Projects.Worker>(builder, "worker-1", servers);
-        Balancer.Add(builder, options, dataDirectory, repositoryRoot, web1, web2);
+        Balancer.Add(builder, options, dataDirectory, repositoryRoot, web1, web2, (IResourceWithEndpoints)servers.S3.Resource);
     }
 
     builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>

@@ -50,14 +50,15 @@ MYSQL_PASSWORD="$(random_secret)"
 S3_KEY="bench$(random_secret | head -c 10)"
 S3_SECRET="$(random_secret)"
 step "Starting Redis, MariaDB and the S3 server on loopback"
-eval "exec $(redis_command "$REDIS_PORT" "$REDIS_PASSWORD" "$RUN/redis")" >"$RUN/logs/redis.log" 2>&1 &
+eval "exec $(redis_command "$REDIS_PORT" "$RUN/redis" "$(redis_config "$RUN/redis" "$REDIS_PASSWORD")")" >"$RUN/logs/redis.log" 2>&1 &
 PIDS+=($!)
 mariadb_initialize "$RUN/mysql"
 eval "exec $(mariadb_command "$MYSQL_PORT" "$RUN/mysql")" >"$RUN/logs/mysql.log" 2>&1 &
 PIDS+=($!)
-eval "exec $(s3_command "$S3_PORT" "$RUN/s3" "$S3_KEY" "$S3_SECRET")" >"$RUN/logs/s3.log" 2>&1 &
+mapfile -t s3_environment < <(s3_settings "$S3_PORT" "$RUN/s3" "$S3_KEY" "$S3_SECRET")
+(export "${s3_environment[@]}" && eval "exec $(s3_command)") >"$RUN/logs/s3.log" 2>&1 &
 PIDS+=($!)
-wait_for "Redis answering PING" 20 redis-cli -p "$REDIS_PORT" -a "$REDIS_PASSWORD" --no-auth-warning ping
+wait_for "Redis answering PING" 20 redis_ping "$REDIS_PORT" "$REDIS_PASSWORD"
 wait_for "MariaDB accepting connections" 60 mariadb-admin --no-defaults --socket="$RUN/mysql/mysqld.sock" -uroot ping
 wait_for "the S3 server listening" 20 port_in_use "$S3_PORT"
 mariadb_sql "$RUN/mysql" "CREATE USER 'bench'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
@@ -78,12 +79,12 @@ for run in $(seq "$RUNS"); do
     QUEUE_RUNS[$release]+="$(awk -F'|' '/^\| 1 worker process/ { gsub(/[ ,]/, "", $3); print $3 }' "$RUN/queue-$release-$run.md") "
 
     step "Run $run of $RUNS, $release release: GET /api/me for ${SECONDS_PER_RUN}s"
-    env ASPNETCORE_URLS="http://127.0.0.1:$WEB_PORT" ASPNETCORE_ENVIRONMENT=Production App__InstanceId="bench-$release" \
+    # Exported by the shell, not passed to env(1): the connection strings hold passwords, and a command line is public.
+    (export ASPNETCORE_URLS="http://127.0.0.1:$WEB_PORT" ASPNETCORE_ENVIRONMENT=Production App__InstanceId="bench-$release" \
       ConnectionStrings__redis="127.0.0.1:$REDIS_PORT,password=$REDIS_PASSWORD" Redis__KeyPrefix="bench-$release:" \
       ConnectionStrings__appdb="Server=127.0.0.1;Port=$MYSQL_PORT;User ID=bench;Password=$MYSQL_PASSWORD;Database=bench_$release;SslMode=None" \
       ConnectionStrings__uploads="Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_KEY;SecretKey=$S3_SECRET" Storage__Bucket="bench-$release" \
-      Logging__LogLevel__Default=Warning Shutdown__DrainDelay=00:00:00 \
-      dotnet "${WEB[$release]}" >"$RUN/logs/web-$release-$run.log" 2>&1 &
+      Logging__LogLevel__Default=Warning Shutdown__DrainDelay=00:00:00 && exec dotnet "${WEB[$release]}") >"$RUN/logs/web-$release-$run.log" 2>&1 &
     web=$!
     PIDS+=($web)
     wait_for "the $release replica ready" 90 curl -fsS "http://127.0.0.1:$WEB_PORT/health/ready"

@@ -14,6 +14,7 @@ internal static class CacheRegistration
     /// multiplexer, under the key space earlier releases used. Entries are hashes of <c>absexp</c>, <c>sldexp</c> and
     /// <c>data</c>; releases before this one wrote the expiry fields in milliseconds where Microsoft writes ticks, so
     /// entries shared across a rolling deploy use absolute expiry only (the fields are then never read, the data is).
+    /// <see cref="ConsistentCache"/> writes entries of the same shape itself, for its compare-and-set.
     /// </summary>
     public static IServiceCollection AddSharedCache(this IServiceCollection services)
     {
@@ -23,6 +24,7 @@ internal static class CacheRegistration
             o.InstanceName = redis.KeyPrefix + KeySpace;
             o.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
         });
+        services.AddSingleton<ConsistentCache>();
         return services;
     }
 }

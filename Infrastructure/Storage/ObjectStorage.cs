@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace SecondServer.Infrastructure.Storage;
@@ -16,8 +17,11 @@ internal sealed record StoredObject(string Key, long Size, DateTimeOffset LastMo
 /// The shared object store (rule 3): what one replica writes every replica reads. Works unchanged against MinIO,
 /// s3rver and AWS S3. Content is streamed; nothing here holds a whole object in memory.
 /// </summary>
-internal sealed class ObjectStorage(IAmazonS3 s3, IOptions<StorageOptions> options, TimeProvider time)
+internal sealed class ObjectStorage(IAmazonS3 s3, [FromKeyedServices(ObjectStorage.UrlSigner)] IAmazonS3 urlSigner, IOptions<StorageOptions> options, TimeProvider time)
 {
+    /// <summary>The service key of the client that presigns URLs for <c>Storage:PublicEndpoint</c> (or the endpoint).</summary>
+    public const string UrlSigner = "storage-url-signer";
+
     /// <summary>Objects under random, never reused keys can be cached forever by browsers and CDNs.</summary>
     public const string ImmutableCacheControl = "public, max-age=31536000, immutable";
 
@@ -98,14 +102,17 @@ internal sealed class ObjectStorage(IAmazonS3 s3, IOptions<StorageOptions> optio
     /// </summary>
     public Uri ReadUrl(string key, TimeSpan lifetime) => PublicUrl(key) ?? PresignedUrl(key, lifetime);
 
-    /// <summary>A presigned GET that expires after <paramref name="lifetime"/>, never the CDN: for private objects.</summary>
-    public Uri PresignedUrl(string key, TimeSpan lifetime) => new(s3.GetPreSignedURL(new GetPreSignedUrlRequest
+    /// <summary>
+    /// A presigned GET that expires after <paramref name="lifetime"/>, never the CDN: for private objects. It names
+    /// <c>Storage:PublicEndpoint</c> when set (the address browsers reach), else the store's endpoint.
+    /// </summary>
+    public Uri PresignedUrl(string key, TimeSpan lifetime) => new(urlSigner.GetPreSignedURL(new GetPreSignedUrlRequest
         {
             BucketName = Options.Bucket,
             Key = key,
             Verb = HttpVerb.GET,
             Expires = time.GetUtcNow().Add(lifetime).UtcDateTime,
-            Protocol = Options.Endpoint.Scheme == Uri.UriSchemeHttps ? Protocol.HTTPS : Protocol.HTTP,
+            Protocol = (Options.PublicEndpoint ?? Options.Endpoint).Scheme == Uri.UriSchemeHttps ? Protocol.HTTPS : Protocol.HTTP,
         }));
 
     /// <summary>The object's URL on the CDN (<c>Storage:PublicBaseUrl</c>), or null when there is none.</summary>

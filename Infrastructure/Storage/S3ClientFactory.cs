@@ -18,12 +18,16 @@ internal static class S3ClientFactory
         return true;
     });
 
-    public static AmazonS3Client Create(StorageOptions options)
+    /// <summary>A client for the store's endpoint.</summary>
+    public static AmazonS3Client Create(StorageOptions options) => Create(options, options.Endpoint);
+
+    /// <summary>A client for <paramref name="endpoint"/>, the store's own endpoint unless only URLs are presigned with it.</summary>
+    public static AmazonS3Client Create(StorageOptions options, Uri endpoint)
     {
         _ = Registered.Value;
         var config = new AmazonS3Config
         {
-            ServiceURL = options.Endpoint.ToString(),
+            ServiceURL = endpoint.ToString(),
             ForcePathStyle = true,
             AuthenticationRegion = options.Region,
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,

@@ -22,6 +22,13 @@ internal sealed partial class StorageOptions
     /// <summary>Optional CDN base URL (e.g. https://cdn.example.com) in front of the bucket for public objects.</summary>
     public Uri? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// Optional address at which browsers reach the store's objects (e.g. the balancer, which forwards presigned
+    /// GETs of the bucket's objects to a private store): presigned URLs are made for it instead of the endpoint.
+    /// Scheme, host and port only: a SigV4 signature covers host and path, so the path must reach the store unchanged.
+    /// </summary>
+    public Uri? PublicEndpoint { get; set; }
+
     public Uri Endpoint => new(Part("Endpoint")!);
 
     public string AccessKey => Part("AccessKey")!;
@@ -71,8 +78,17 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             return ValidateOptionsResult.Fail($"{StorageOptions.Section}:Bucket '{options.Bucket}' is not a valid bucket name (3-63 lowercase letters, digits, dots, hyphens).");
         }
 
-        return options.PublicBaseUrl is { IsAbsoluteUri: false }
-            ? ValidateOptionsResult.Fail($"{StorageOptions.Section}:PublicBaseUrl must be an absolute URL.")
+        if (options.PublicBaseUrl is { IsAbsoluteUri: false })
+        {
+            return ValidateOptionsResult.Fail($"{StorageOptions.Section}:PublicBaseUrl must be an absolute URL.");
+        }
+
+        return options.PublicEndpoint is { } endpointForBrowsers && !IsOrigin(endpointForBrowsers)
+            ? ValidateOptionsResult.Fail($"{StorageOptions.Section}:PublicEndpoint '{endpointForBrowsers}' must be an http(s) URL of scheme, host and port only (e.g. https://www.example.com).")
             : ValidateOptionsResult.Success;
     }
+
+    private static bool IsOrigin(Uri uri) =>
+        uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.AbsolutePath == "/"
+        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) && string.IsNullOrEmpty(uri.UserInfo);
 }

@@ -16,6 +16,12 @@ internal static class StorageRegistration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        // Only signs URLs, never sends a request: presigned URLs name the address browsers reach the store at.
+        services.AddKeyedSingleton<IAmazonS3>(ObjectStorage.UrlSigner, (sp, _) =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return S3ClientFactory.Create(options, options.PublicEndpoint ?? options.Endpoint);
+        });
         services.AddSingleton<ObjectStorage>();
         services.AddSingleton<BucketInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<BucketInitializer>());

@@ -16,7 +16,7 @@ public sealed partial class PrivateNetworkTests(ClusterFixture cluster)
     {
         // Every socket any process of the cluster listens on (supervisord and all it started, whatever the port),
         // not just the ports the cluster is configured with: a stray listener on a port nobody knows counts too.
-        var tree = ProcessTree(int.Parse(File.ReadAllText(Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.pid")).Trim(), CultureInfo.InvariantCulture));
+        var tree = cluster.Processes();
         var (_, output) = await ClusterFixture.RunAsync("ss", "-ltunpH");
         var listeners = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -68,33 +68,6 @@ public sealed partial class PrivateNetworkTests(ClusterFixture cluster)
         var response = await http.GetAsync(new Uri($"http://127.0.0.1:{cluster.Port("S3_PORT")}/uploads"), TestContext.Current.CancellationToken);
 
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
-    }
-
-    /// <summary><paramref name="root"/> and every process below it, from the parent ids in /proc.</summary>
-    private static HashSet<int> ProcessTree(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                // The command name in parentheses may hold spaces; the parent id is the second field after it.
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                parents[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // Not a process, or one that has just exited.
-            }
-        }
-
-        var tree = new HashSet<int> { root };
-        while (parents.Where(p => !tree.Contains(p.Key) && tree.Contains(p.Value)).Select(p => p.Key).ToList() is { Count: > 0 } children)
-        {
-            tree.UnionWith(children);
-        }
-
-        return tree;
     }
 
     [GeneratedRegex(@"pid=(\d+)")]

@@ -69,7 +69,7 @@ public sealed class S3RoundTripTests : IAsyncLifetime
     public async Task Listing_pages_through_more_objects_than_one_page_holds()
     {
         var ct = TestContext.Current.CancellationToken;
-        var storage = new ObjectStorage(_s3, Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System);
+        var storage = new ObjectStorage(_s3, _s3, Microsoft.Extensions.Options.Options.Create(_options), TimeProvider.System);
         for (var i = 0; i < 3; i++)
         {
             await storage.PutAsync($"paged/{i}", new MemoryStream([(byte)i]), "application/octet-stream", null, ct);

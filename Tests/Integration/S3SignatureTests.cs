@@ -25,7 +25,7 @@ public sealed class S3SignatureTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _s3 = S3ClientFactory.Create(_options);
-        _storage = new ObjectStorage(_s3, Options.Create(_options), TimeProvider.System);
+        _storage = new ObjectStorage(_s3, _s3, Options.Create(_options), TimeProvider.System);
         await _s3.PutBucketAsync(_options.Bucket, Ct);
         await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = Key, ContentBody = "the signed content" }, Ct);
         await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _options.Bucket, Key = "signed/other.txt", ContentBody = "another object" }, Ct);

@@ -88,6 +88,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>supervisord and every process below it: the whole running cluster, whatever each program started.</summary>
+    public HashSet<int> Processes() =>
+        ProcessTree(int.Parse(File.ReadAllText(Path.Combine(DataDirectory, "supervisor", "supervisord.pid")).Trim(), CultureInfo.InvariantCulture));
+
     /// <summary>The process id supervisord reports for one program (0 when it is not running).</summary>
     public async Task<int> PidOfAsync(string program)
     {
@@ -150,6 +154,33 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>Another cluster's data folder and the ports it overrides.</summary>
     public sealed record Settings(string DataDirectory, Dictionary<string, string> Overrides);
+
+    /// <summary><paramref name="root"/> and every process below it, from the parent ids in /proc.</summary>
+    private static HashSet<int> ProcessTree(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                // The command name in parentheses may hold spaces; the parent id is the second field after it.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                parents[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Not a process, or one that has just exited.
+            }
+        }
+
+        var tree = new HashSet<int> { root };
+        while (parents.Where(p => !tree.Contains(p.Key) && tree.Contains(p.Value)).Select(p => p.Key).ToList() is { Count: > 0 } children)
+        {
+            tree.UnionWith(children);
+        }
+
+        return tree;
+    }
 }
 
 [CollectionDefinition("cluster")]

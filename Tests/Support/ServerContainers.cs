@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
 using SecondServer.Tests.Support;
 using Testcontainers.MySql;
@@ -88,11 +89,18 @@ public sealed class ServerContainers : IAsyncDisposable
 
     internal const int S3Port = 9000;
 
-    /// <summary>Redis with a password; the module's readiness check runs redis-cli inside, which reads REDISCLI_AUTH.</summary>
+    private const string RedisConfigPath = "/etc/secondserver-redis.conf";
+
+    /// <summary>
+    /// Redis with a password; the module's readiness check runs redis-cli inside, which reads REDISCLI_AUTH. The
+    /// password is in a configuration file, not on the command line, which every user of the host reads in ps; the
+    /// file is readable inside the container (only Redis runs there) and, on the host, by root through the engine.
+    /// </summary>
     internal static RedisBuilder Redis(string password) =>
         new RedisBuilder(Images.Redis)
             .WithEnvironment("REDISCLI_AUTH", password)
-            .WithCommand("--requirepass", password, "--save", "", "--appendonly", "no")
+            .WithResourceMapping(Encoding.UTF8.GetBytes($"requirepass \"{password}\"\n"), RedisConfigPath, fileMode: UnixFileModes.UserRead | UnixFileModes.GroupRead | UnixFileModes.OtherRead)
+            .WithCommand("redis-server", RedisConfigPath, "--save", "", "--appendonly", "no")
             .WithLabel(DockerEngine.ContainerLabel, TestEnvironment.RepositoryRoot)
             .WithCreateParameterModifier(LoopbackOnly);
 

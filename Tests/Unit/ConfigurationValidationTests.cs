@@ -70,4 +70,29 @@ public sealed class ConfigurationValidationTests
         Assert.Equal(new Uri("http://localhost:9000"), options.Endpoint);
         Assert.Equal("minioadmin", options.AccessKey);
     }
+
+    [Theory]
+    [InlineData("https://www.example.com/uploads/")]
+    [InlineData("ftp://www.example.com")]
+    [InlineData("https://www.example.com/?a=b")]
+    [InlineData("www.example.com")]
+    public void Storage_public_endpoint_must_be_an_origin_since_signatures_cover_the_path(string value)
+    {
+        var options = new StorageOptions { ConnectionString = "Endpoint=http://s3:9000;AccessKey=a;SecretKey=b", PublicEndpoint = new Uri(value, UriKind.RelativeOrAbsolute) };
+
+        var result = new StorageOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Storage:PublicEndpoint", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080")]
+    [InlineData("https://www.example.com/")]
+    public void Storage_public_endpoint_of_scheme_host_and_port_is_accepted(string value)
+    {
+        var options = new StorageOptions { ConnectionString = "Endpoint=http://s3:9000;AccessKey=a;SecretKey=b", PublicEndpoint = new Uri(value) };
+
+        Assert.True(new StorageOptionsValidator().Validate(null, options).Succeeded);
+    }
 }

@@ -29,7 +29,9 @@ const secretKey = required('S3_SECRET_KEY');
 AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
 
-const server = new S3rver({ address, port, directory, silent: true, resetOnClose: false });
+// Path-style only (the app always uses it): behind the balancer the Host header is the public name, which s3rver
+// would otherwise take for a bucket name.
+const server = new S3rver({ address, port, directory, silent: true, resetOnClose: false, vhostBuckets: false });
 
 const refuse = (ctx, status, code, message) => {
   ctx.status = status;

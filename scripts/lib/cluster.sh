@@ -26,6 +26,13 @@ load_cluster_settings() {
   REDIS_PORT="${REDIS_PORT:-6380}"
   MYSQL_PORT="${MYSQL_PORT:-3307}"
   S3_PORT="${S3_PORT:-9000}"
+  # Where browsers reach the balancer; presigned picture URLs name it (Storage:PublicEndpoint). Not remembered in
+  # cluster.env, so it follows the ports; set it (environment or cluster.env) when browsers use another name.
+  if [ "$LB_HTTPS_REDIRECT" = 1 ]; then
+    LB_PUBLIC_URL="${LB_PUBLIC_URL:-https://127.0.0.1:$LB_HTTPS_PORT}"
+  else
+    LB_PUBLIC_URL="${LB_PUBLIC_URL:-http://127.0.0.1:$LB_HTTP_PORT}"
+  fi
   if [ ! -f "$DATA/cluster.env" ]; then
     local name
     for name in "${CLUSTER_SETTINGS[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done >"$DATA/cluster.env"
@@ -59,6 +66,7 @@ app_settings() {
     "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT,password=$REDIS_PASSWORD" \
     "ConnectionStrings__appdb=Server=127.0.0.1;Port=$MYSQL_PORT;User ID=app;Password=$MYSQL_APP_PASSWORD;Database=appdb;SslMode=None" \
     "ConnectionStrings__uploads=Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY" \
+    "Storage__PublicEndpoint=$LB_PUBLIC_URL" \
     "Admin__Emails__0=admin@example.com" \
     "Cluster__Web__0=web-1=http://127.0.0.1:$WEB1_PORT" "Cluster__Web__1=web-2=http://127.0.0.1:$WEB2_PORT" \
     "Cluster__Workers__0=worker-1=http://127.0.0.1:$WORKER_PORT" \
@@ -70,10 +78,12 @@ app_settings() {
     "DOTNET_NOLOGO=1"
 }
 
-# app_environment: the same settings in supervisord's environment= syntax.
-app_environment() {
+# supervisor_environment: KEY=VALUE lines on standard input in supervisord's environment= syntax. Secrets reach the
+# cluster's processes this way, never on a command line: a process's environment (/proc/<pid>/environ) is readable
+# by its owner and root only, its command line by every local user; the configuration file is the owner's only.
+supervisor_environment() {
   local line entries=()
-  while IFS= read -r line; do entries+=("${line%%=*}=\"${line#*=}\""); done < <(app_settings)
+  while IFS= read -r line; do entries+=("${line%%=*}=\"${line#*=}\""); done
   (IFS=,; printf '%s' "${entries[*]}")
 }
 
@@ -83,12 +93,13 @@ render() {
   content="$(<"$1")"
   local -A values=(
     [DATA]="$DATA" [LB_BIND]="$LB_BIND" [HTTPS_REDIRECT]="$([ "$LB_HTTPS_REDIRECT" = 1 ] || printf '# ')" [LB_HTTP_PORT]="$LB_HTTP_PORT" [LB_HTTPS_PORT]="$LB_HTTPS_PORT"
-    [LB_STATS_PORT]="$LB_STATS_PORT" [WEB1_PORT]="$WEB1_PORT" [WEB2_PORT]="$WEB2_PORT" [WORKER_PORT]="$WORKER_PORT"
+    [LB_STATS_PORT]="$LB_STATS_PORT" [WEB1_PORT]="$WEB1_PORT" [WEB2_PORT]="$WEB2_PORT" [WORKER_PORT]="$WORKER_PORT" [S3_PORT]="$S3_PORT"
     [DOTNET]="$(command -v dotnet)" [HAPROXY]="$(command -v haproxy || echo /usr/sbin/haproxy)"
-    [REDIS_COMMAND]="$(redis_command "$REDIS_PORT" "$REDIS_PASSWORD" "$DATA/redis")"
+    [REDIS_COMMAND]="$(redis_command "$REDIS_PORT" "$DATA/redis" "$(redis_config "$DATA/redis" "$REDIS_PASSWORD")")"
     [MARIADB_COMMAND]="$(mariadb_command "$MYSQL_PORT" "$DATA/mysql")"
-    [S3_COMMAND]="$(s3_command "$S3_PORT" "$DATA/s3" "$S3_ACCESS_KEY" "$S3_SECRET_KEY")"
-    [APP_ENVIRONMENT]="$(app_environment)"
+    [S3_COMMAND]="$(s3_command)"
+    [S3_ENVIRONMENT]="$(s3_settings "$S3_PORT" "$DATA/s3" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" | supervisor_environment)"
+    [APP_ENVIRONMENT]="$(app_settings | supervisor_environment)"
   )
   local key
   for key in "${!values[@]}"; do content="${content//@$key@/${values[$key]}}"; done

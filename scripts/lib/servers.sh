@@ -1,10 +1,26 @@
-# Command lines of the shared servers, used both by scripts/test (plain background processes) and scripts/up
+# Command lines of the shared servers, used both by the benchmarks (plain background processes) and scripts/up
 # (the same command lines under supervisord). Sourced, never run.
+# No secret ever goes on a command line: /proc/<pid>/cmdline (ps) is readable by every local user. Secrets reach a
+# server through a file only its owner reads (Redis), its environment (/proc/<pid>/environ is readable by the
+# process's owner and root only), or standard input (SQL).
 
-# redis_command PORT PASSWORD DIR: Redis on loopback only, password required, AOF every second.
+# redis_config DIR PASSWORD: DIR/redis.conf with the password, readable by the owner only; prints its path.
+redis_config() {
+  local file="$1/redis.conf"
+  mkdir -p "$1"
+  (umask 077 && printf 'requirepass "%s"\n' "$2" >"$file.tmp" && mv "$file.tmp" "$file")
+  printf '%s' "$file"
+}
+
+# redis_command PORT DIR CONFIG: Redis on loopback only, password required (from CONFIG), AOF every second.
 redis_command() {
-  printf '%s ' "$(command -v redis-server)" --bind 127.0.0.1 --port "$1" --requirepass "$2" --protected-mode yes \
-    --dir "$3" --appendonly yes --appendfsync everysec --save '""' --daemonize no --logfile '""'
+  printf '%s ' "$(command -v redis-server)" "$3" --bind 127.0.0.1 --port "$1" --protected-mode yes \
+    --dir "$2" --appendonly yes --appendfsync everysec --save '""' --daemonize no --logfile '""'
+}
+
+# redis_ping PORT PASSWORD: redis-cli reads the password from REDISCLI_AUTH, never from its command line.
+redis_ping() {
+  REDISCLI_AUTH="$2" redis-cli -p "$1" ping
 }
 
 # mariadb_initialize DIR: first-run data directory; root authenticates only through the local socket.
@@ -27,15 +43,22 @@ mariadb_command() {
     --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2 --log-error="$2/error.log"
 }
 
-# mariadb_sql DIR SQL: runs SQL as root through the socket.
+# mariadb_sql DIR SQL: runs SQL as root through the socket. The SQL goes in on standard input, since it may hold a
+# password (CREATE USER ... IDENTIFIED BY) and -e would put it on the client's command line.
 mariadb_sql() {
-  mariadb --no-defaults --socket="$1/mysqld.sock" -uroot -e "$2"
+  mariadb --no-defaults --socket="$1/mysqld.sock" -uroot <<<"$2"
 }
 
-# s3_command PORT DIR ACCESS_KEY SECRET_KEY: environment and command line of the S3 server. s3rver encrypts list
-# continuation tokens with DES, which OpenSSL 3 only offers through its legacy provider: without it, listing a
-# bucket with more objects than one page fails with an internal error.
+# s3_settings PORT DIR ACCESS_KEY SECRET_KEY: the S3 server's environment, one KEY=VALUE a line. It takes its keys
+# from the environment only, so they never show on its command line.
+s3_settings() {
+  printf '%s\n' "S3_MODULES=$TOOLS/s3/node_modules" S3_ADDRESS=127.0.0.1 "S3_PORT=$1" "S3_DIRECTORY=$2" \
+    "S3_ACCESS_KEY=$3" "S3_SECRET_KEY=$4"
+}
+
+# s3_command: the S3 server's command line. s3rver encrypts list continuation tokens with DES, which OpenSSL 3 only
+# offers through its legacy provider: without it, listing a bucket with more objects than one page fails with an
+# internal error.
 s3_command() {
-  printf 'env S3_MODULES=%s S3_ADDRESS=127.0.0.1 S3_PORT=%s S3_DIRECTORY=%s S3_ACCESS_KEY=%s S3_SECRET_KEY=%s %s --openssl-legacy-provider %s' \
-    "$TOOLS/s3/node_modules" "$1" "$2" "$3" "$4" "$(command -v node)" "$ROOT/deploy/s3/server.js"
+  printf '%s --openssl-legacy-provider %s' "$(command -v node)" "$ROOT/deploy/s3/server.js"
 }

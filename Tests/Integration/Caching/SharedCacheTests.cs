@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
+using SecondServer.Infrastructure.Caching;
 using SecondServer.Tests.Support;
 using StackExchange.Redis;
 
@@ -55,6 +56,44 @@ public sealed class SharedCacheTests : IDisposable
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
         Assert.Equal([1, 2, 3], read);
         Assert.InRange((await Raw.KeyTimeToLiveAsync($"{_prefix}cache:profile:1"))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public async Task An_entry_the_consistent_cache_stores_is_read_by_the_previous_release_and_a_plain_removal_clears_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var consistent = _redis.Services.GetRequiredService<ConsistentCache>();
+        var key = $"{_prefix}cache:profile:3";
+
+        var loaded = await consistent.GetOrLoadAsync("profile:3", _ => Task.FromResult<byte[]?>([4, 5]), TimeSpan.FromMinutes(10), ct);
+        var read = (byte[]?)await Raw.ScriptEvaluateAsync(PreviousReleaseGet, [key], [DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "1"]);
+
+        Assert.Equal([4, 5], loaded);
+        Assert.Equal([4, 5], read);
+        Assert.Equal([4, 5], await _cache.GetAsync("profile:3", ct));
+        Assert.InRange((await Raw.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        // The previous release invalidates by removing the entry, nothing more; the next read loads again.
+        await Raw.KeyDeleteAsync(key);
+        Assert.Equal([6], await consistent.GetOrLoadAsync("profile:3", _ => Task.FromResult<byte[]?>([6]), TimeSpan.FromMinutes(10), ct));
+    }
+
+    [Fact]
+    public async Task A_load_that_an_invalidation_overtook_is_returned_but_not_stored()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var consistent = _redis.Services.GetRequiredService<ConsistentCache>();
+
+        var loaded = await consistent.GetOrLoadAsync("profile:4", async token =>
+        {
+            // The change lands while this load is under way.
+            await consistent.InvalidateAsync("profile:4", token);
+            return [1];
+        }, TimeSpan.FromMinutes(10), ct);
+
+        Assert.Equal([1], loaded);
+        Assert.Null(await _cache.GetAsync("profile:4", ct));
+        Assert.Equal([2], await consistent.GetOrLoadAsync("profile:4", _ => Task.FromResult<byte[]?>([2]), TimeSpan.FromMinutes(10), ct));
+        Assert.Equal([2], await _cache.GetAsync("profile:4", ct));
     }
 
     [Fact]
