@@ -13,12 +13,12 @@ internal static class SecurityHeaders
 {
     /// <summary>
     /// Pages: scripts and styles from the app's own files only (no inline code, so an injected tag cannot run);
-    /// images also from the object store or CDN the picture redirects to, and blob:/data: for the upload preview;
+    /// images also from the object store, the public edge or CDN the picture redirects to, and blob:/data: for the upload preview;
     /// forms post only back here; no framing anywhere (clickjacking), no plugins, no base-URL rewriting.
     /// </summary>
     public static string PagePolicy(StorageOptions storage)
     {
-        var images = new[] { storage.Endpoint, storage.PublicBaseUrl }.OfType<Uri>().Select(uri => uri.GetLeftPart(UriPartial.Authority)).Distinct();
+        var images = new[] { storage.Endpoint, storage.PublicEndpoint, storage.PublicBaseUrl }.OfType<Uri>().Select(uri => uri.GetLeftPart(UriPartial.Authority)).Distinct();
         return $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {string.Join(' ', images)}; " +
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     }
