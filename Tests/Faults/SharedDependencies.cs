@@ -18,6 +18,9 @@ internal sealed class SharedDependencies(ClusterFixture cluster)
     public const string Redis = "servers:redis";
     public const string MariaDb = "servers:mariadb";
 
+    /// <summary>The longest a request may take to fail on an outage.</summary>
+    public static readonly TimeSpan SlowestFailure = TimeSpan.FromSeconds(15);
+
     private string SupervisorConf => Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf");
 
     public async Task StopAsync(string program)
@@ -151,17 +154,24 @@ internal sealed class SharedDependencies(ClusterFixture cluster)
     /// <summary>Milliseconds between two <see cref="Stopwatch"/> timestamps.</summary>
     public static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
-    /// <summary>Every failure is the app's own 503 problem+json with a Retry-After, never a 500, a balancer error page or a timeout.</summary>
+    /// <summary>
+    /// Every failure is the app's own 503 problem+json with a Retry-After, never a 500, a balancer error page or a
+    /// timeout, and came within <see cref="SlowestFailure"/>: a request waits for a lost connection at most for its
+    /// command timeout (5 s) and the retries, far from the clients' 30 s.
+    /// </summary>
     public static void AssertAllAreRetryable503s(IEnumerable<LoadFailure> failures)
     {
         Assert.All(failures, f =>
         {
+            Assert.True(Milliseconds(f.StartedAt, f.EndedAt) <= SlowestFailure.TotalMilliseconds, $"{f} took {Milliseconds(f.StartedAt, f.EndedAt):0} ms");
             Assert.True(f.Status == 503, $"{f} was not a 503");
             Assert.True(f.ContentType == "application/problem+json", $"{f} answered {f.ContentType}, not problem+json");
             Assert.False(string.IsNullOrEmpty(f.RetryAfter), $"{f} has no Retry-After");
         });
     }
 
+    /// <summary>What failed, grouped, and how long the slowest failure took.</summary>
     public static string Describe(IEnumerable<LoadFailure> failures) =>
-        string.Join(", ", failures.GroupBy(f => $"{f.Request}: {f.Reason}").Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()}x {g.Key}")));
+        string.Join(", ", failures.GroupBy(f => $"{f.Request}: {f.Reason}").Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()}x {g.Key}")))
+        + string.Create(CultureInfo.InvariantCulture, $"; slowest failure {failures.Select(f => Milliseconds(f.StartedAt, f.EndedAt)).DefaultIfEmpty().Max():0} ms");
 }
