@@ -28,6 +28,11 @@ internal sealed class RedisOptions
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
         configuration.ConnectRetry = Math.Max(configuration.ConnectRetry, 3);
+        // Back within a fraction of a second of Redis answering again: the multiplexer tries to reconnect on its
+        // heartbeat, once the retry policy allows, and the defaults (1 s heartbeat, exponential backoff from half the
+        // connect timeout) would keep a recovered Redis unused for seconds. A refused connection costs next to nothing.
+        configuration.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        configuration.ReconnectRetryPolicy = new LinearRetry(100);
         configuration.ClientName ??= clientName;
     }
 }

@@ -26,6 +26,9 @@ internal static class RedisRegistration
         builder.AddRedisClient(ConnectionStringKeys.Redis,
             settings => settings.DisableHealthChecks = true,
             options => RedisOptions.ApplyClusterDefaults(options, clientName));
+        // The multiplexer logs every reconnect attempt, ten a second during an outage, each failure with its stack;
+        // this process logs the loss and the return once each instead (below).
+        builder.Logging.AddFilter("StackExchange.Redis", LogLevel.None);
         builder.Services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", timeout: TimeSpan.FromSeconds(2));
 
         builder.Services.AddSingleton(sp =>

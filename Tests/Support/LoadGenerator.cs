@@ -6,9 +6,18 @@ namespace SecondServer.Tests.Support;
 /// <summary>One kind of request a <see cref="LoadGenerator"/> sends, made afresh for each sequence number.</summary>
 internal sealed record LoadRequest(string Name, Func<long, HttpRequestMessage> Create);
 
-/// <summary>A request that failed, with when it started and ended (<see cref="Stopwatch.GetTimestamp"/>) to tell whether a kill cut it.</summary>
+/// <summary>
+/// A request that failed, with when it started and ended (<see cref="Stopwatch.GetTimestamp"/>) to tell whether a kill
+/// cut it, and for an answer that was an error: its status, content type and Retry-After header.
+/// </summary>
 internal sealed record LoadFailure(string Request, long Sequence, long StartedAt, long EndedAt, string Reason)
 {
+    public int? Status { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public string? RetryAfter { get; init; }
+
     public override string ToString() => $"{Request} #{Sequence}: {Reason}";
 }
 
@@ -80,7 +89,12 @@ internal sealed class LoadGenerator : IAsyncDisposable
                 }
                 else
                 {
-                    Failures.Enqueue(new LoadFailure(kind.Name, sequence, started, Stopwatch.GetTimestamp(), $"{(int)response.StatusCode} {response.ReasonPhrase}"));
+                    Failures.Enqueue(new LoadFailure(kind.Name, sequence, started, Stopwatch.GetTimestamp(), $"{(int)response.StatusCode} {response.ReasonPhrase}")
+                    {
+                        Status = (int)response.StatusCode,
+                        ContentType = response.Content.Headers.ContentType?.MediaType,
+                        RetryAfter = response.Headers.RetryAfter?.ToString(),
+                    });
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -63,6 +63,14 @@ internal sealed class UserTraffic
         return mix;
     }
 
+    /// <summary>What a signed-in user reads that the shared cache can serve: <c>GET /api/me</c>, the home and profile pages.</summary>
+    public IReadOnlyList<LoadRequest> CachedReads() =>
+    [
+        new(Reads, _ => Request(HttpMethod.Get, "/api/me", content: null)),
+        new("GET /", _ => Request(HttpMethod.Get, "/", content: null)),
+        new("GET /profile", _ => Request(HttpMethod.Get, "/profile", content: null)),
+    ];
+
     /// <summary>
     /// Checks what the writes left behind in MySQL and S3: the account's row holds a name one rename sent and the
     /// key of a picture object that one upload sent, stored whole.

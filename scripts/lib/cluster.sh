@@ -130,6 +130,20 @@ backend_status() {
   haproxy_command "show stat" 2>/dev/null | awk -F, -v s="$1" '$1 == "be_web" && $2 == s { print $18 }'
 }
 
+# set_replica_state SERVER STATE: drain, maint or ready, in every backend that holds the replica (the balancer fails
+# open to be_web_open when no replica is ready; a drained replica must get nothing from there either).
+set_replica_state() {
+  local backend
+  for backend in be_web be_web_open; do
+    haproxy_command "set server $backend/$1 state $2" >/dev/null
+  done
+}
+
+# in_flight SERVER: the requests HAProxy has in progress on one replica, over both backends.
+in_flight() {
+  haproxy_command "show stat" 2>/dev/null | awk -F, -v s="$1" '($1 == "be_web" || $1 == "be_web_open") && $2 == s { n += $5 } END { print n + 0 }'
+}
+
 both_replicas_up() {
   [ "$(backend_status web-1)" = "UP" ] && [ "$(backend_status web-2)" = "UP" ]
 }
