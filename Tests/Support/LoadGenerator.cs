@@ -24,6 +24,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private readonly Task[] _loops;
     private long _sequence;
     private long _succeeded;
+    private long _slowest;
 
     private LoadGenerator(IReadOnlyList<LoadRequest> mix, int concurrency, TimeSpan bound)
     {
@@ -40,6 +41,9 @@ internal sealed class LoadGenerator : IAsyncDisposable
     public ConcurrentDictionary<string, ConcurrentBag<long>> SucceededBy { get; } = new();
 
     public long Succeeded => Interlocked.Read(ref _succeeded);
+
+    /// <summary>The longest any request took to be answered or to fail: what a user waited at worst.</summary>
+    public TimeSpan Slowest => TimeSpan.FromSeconds((double)Interlocked.Read(ref _slowest) / Stopwatch.Frequency);
 
     public static LoadGenerator Start(Uri url, int concurrency = 4, TimeSpan? bound = null, Func<HttpRequestMessage, HttpRequestMessage>? prepare = null) =>
         Start([new LoadRequest(url.PathAndQuery, _ => (prepare ?? (r => r))(new HttpRequestMessage(HttpMethod.Get, url)))], concurrency, bound);
@@ -90,6 +94,12 @@ internal sealed class LoadGenerator : IAsyncDisposable
             catch (Exception ex)
             {
                 Failures.Enqueue(new LoadFailure(kind.Name, sequence, started, Stopwatch.GetTimestamp(), ex.GetBaseException().Message));
+            }
+
+            var took = Stopwatch.GetTimestamp() - started;
+            for (var slowest = Interlocked.Read(ref _slowest); took > slowest; slowest = Interlocked.Read(ref _slowest))
+            {
+                Interlocked.CompareExchange(ref _slowest, took, slowest);
             }
         }
     }
