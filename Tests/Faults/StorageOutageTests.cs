@@ -70,11 +70,13 @@ public sealed class StorageOutageTests(ClusterFixture cluster)
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"uploads during the outage: {string.Join(", ", refused.GroupBy(r => r).Select(g => $"{g.Count()} x {g.Key.Status} {g.Key.ContentType} Retry-After={g.Key.RetryAfter}"))}; " +
             $"load: {load.Succeeded} answered, failures: {string.Join("; ", load.Failures.GroupBy(f => $"{f.Request} {f.Reason}").Select(g => $"{g.Count()} x {g.Key}"))}");
+        await user.AssertStoredWholeAsync(cluster);
+        await AssertEveryPictureARowNamesIsStoredAsync();
+
+        // What users saw: only uploads refused, each as a 503 problem+json the client can act on.
         Assert.NotEmpty(refused);
         Assert.All(refused, r => Assert.Equal((503, "application/problem+json", true), r));
         Assert.All(load.Failures, f => Assert.Equal((UserTraffic.Uploads, "503 Service Unavailable"), (f.Request, f.Reason)));
-        await user.AssertStoredWholeAsync(cluster);
-        await AssertEveryPictureARowNamesIsStoredAsync();
     }
 
     private async Task AssertEveryPictureARowNamesIsStoredAsync()
