@@ -43,7 +43,7 @@ public sealed class BalancerReloadTests(ClusterFixture cluster)
             // Load keeps flowing through the new worker for a while.
             var servedAtReload = load.Succeeded;
             await Eventually.WaitAsync(() => Task.FromResult(load.Succeeded), n => n >= servedAtReload + 40, TimeSpan.FromSeconds(60), "requests through the reloaded balancer");
-            await load.StopAsync();
+            await load.FinishAsync();
         }
         finally
         {

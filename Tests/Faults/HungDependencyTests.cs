@@ -63,6 +63,7 @@ public sealed class HungDependencyTests(ClusterFixture cluster)
                 backAfter = Stopwatch.GetElapsedTime(resumed);
                 var servedBack = load.ServedBy.GetValueOrDefault("web-2");
                 await Eventually.WaitAsync(() => Task.FromResult(load.ServedBy.GetValueOrDefault("web-2")), n => n >= servedBack + 10, TimeSpan.FromSeconds(60), "web-2 to serve the user again");
+                await load.FinishAsync();
             }
             finally
             {

@@ -64,7 +64,7 @@ public sealed class StorageOutageTests(ClusterFixture cluster)
         }
 
         Assert.Equal(after, await PictureAsync(browser));
-        await load.StopAsync();
+        await load.FinishAsync();
         await load.DisposeAsync();
 
         TestContext.Current.TestOutputHelper?.WriteLine(

@@ -34,7 +34,7 @@ public sealed class StrandedReportTests(ClusterFixture cluster)
 
         var report = await Eventually.WaitAsync(
             () => StatusAsync(admin, id), s => s is "done" or "failed", ReportService.StrandedAfter + TimeSpan.FromMinutes(2), "the stranded report to finish");
-        await load.StopAsync();
+        await load.FinishAsync();
 
         Assert.Equal("done", report);
         using var s3 = cluster.S3();

@@ -58,6 +58,7 @@ public sealed class WorkerCrashTests(ClusterFixture cluster)
             afterKill = await QueueAsync(admin);
             await Eventually.WaitAsync(() => StatusesAsync(ids), s => s.Keys.All(k => k is "done" or "failed"), TimeSpan.FromMinutes(4), "every report to finish");
             returned = Stopwatch.GetElapsedTime(killedAt);
+            await load.FinishAsync();
         }
         finally
         {

@@ -25,6 +25,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private long _sequence;
     private long _succeeded;
     private long _slowest;
+    private volatile bool _finishing;
 
     private LoadGenerator(IReadOnlyList<LoadRequest> mix, int concurrency, TimeSpan bound)
     {
@@ -51,6 +52,17 @@ internal sealed class LoadGenerator : IAsyncDisposable
     public static LoadGenerator Start(IReadOnlyList<LoadRequest> mix, int concurrency = 4, TimeSpan? bound = null) =>
         new(mix, concurrency, bound ?? TimeSpan.FromMinutes(5));
 
+    /// <summary>
+    /// Starts no more requests and waits for those in flight to be answered. Unlike <see cref="StopAsync"/>, which
+    /// abandons them (their server may still be writing after the client has gone), what they wrote is settled when
+    /// it returns, so a test may look at the stored state.
+    /// </summary>
+    public async Task FinishAsync()
+    {
+        _finishing = true;
+        await Task.WhenAll(_loops);
+    }
+
     /// <summary>Stops the loops and waits for them.</summary>
     public async Task StopAsync()
     {
@@ -67,7 +79,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private async Task LoopAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        while (!_stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested && !_finishing)
         {
             var sequence = Interlocked.Increment(ref _sequence);
             var kind = _mix[(int)(sequence % _mix.Count)];
