@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using SecondServer.ServiceDefaults.Health;
 using SecondServer.ServiceDefaults.Http;
 using SecondServer.ServiceDefaults.Lifecycle;
@@ -39,7 +41,8 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// The template's "self" check, tagged <c>live</c> (the only one <c>/health/live</c> runs), and this project's
-    /// lame-duck check, which turns readiness 503 from the first moment of shutdown.
+    /// lame-duck check, which turns readiness 503 from the first moment of shutdown; every check's timeout is a deadline
+    /// (<see cref="CheckDeadlines"/>).
     /// </summary>
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -48,6 +51,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag])
             .AddCheck<ShutdownHealthCheck>("shutdown");
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HealthCheckServiceOptions>, CheckDeadlines>());
         return builder;
     }
 

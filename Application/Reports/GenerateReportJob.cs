@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 using Amazon.S3;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -11,9 +12,16 @@ using SecondServer.Infrastructure.Storage;
 namespace SecondServer.Application.Reports;
 
 /// <summary>Builds the accounts CSV of one report row.</summary>
-internal sealed record GenerateReportJob(Guid ReportId) : IJob
+internal sealed record GenerateReportJob(Guid ReportId) : IUniqueJob
 {
     public static string JobType => "report:generate";
+
+    /// <summary>
+    /// One job per report at a time, so re-queuing a stranded report never adds a second job beside a live one.
+    /// Not in the payload: it travels in the envelope's own uniqueId, which every release already reads.
+    /// </summary>
+    [JsonIgnore]
+    public string UniqueId => ReportId.ToString("N");
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using SecondServer.Application.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Storage;
@@ -13,10 +14,17 @@ internal sealed class ReportService(
     IDbContextFactory<AppDbContext> contexts,
     JobDispatcher dispatcher,
     ObjectStorage storage,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<ReportService> logger)
 {
     /// <summary>Presigned download links live this long: enough to click, too short to pass around.</summary>
     public static readonly TimeSpan DownloadUrlLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A report still queued this long after its request is re-queued: far longer than a request takes between the
+    /// row's insert and the enqueue, short enough that a user waiting on the report barely notices.
+    /// </summary>
+    public static readonly TimeSpan StrandedAfter = TimeSpan.FromSeconds(20);
 
     public static string ObjectKeyOf(Guid reportId) => $"reports/{reportId:N}.csv";
 
@@ -45,6 +53,35 @@ internal sealed class ReportService(
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// Queues again every report left queued past <see cref="StrandedAfter"/>: a process killed between the row's
+    /// insert and the enqueue (or a Redis that lost the job) leaves one that nothing would ever finish. The job is
+    /// unique per report, so a report whose job is still pending, reserved or waiting for a retry gets no second one.
+    /// </summary>
+    /// <returns>How many jobs were added.</returns>
+    public async Task<int> RequeueStrandedAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow().UtcDateTime - StrandedAfter;
+        List<Guid> stranded;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            stranded = await db.Reports.AsNoTracking().Where(r => r.Status == ReportState.Queued && r.CreatedAt < cutoff)
+                .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(1000).ToListAsync(cancellationToken);
+        }
+
+        var added = 0;
+        foreach (var id in stranded)
+        {
+            if ((await dispatcher.DispatchAsync(new GenerateReportJob(id), null, cancellationToken)).Enqueued)
+            {
+                added++;
+                logger.LogWarning("Report {ReportId} was queued with no job; queued it again", id);
+            }
+        }
+
+        return added;
     }
 
     public async Task<ReportStatus?> GetAsync(Guid id, CancellationToken cancellationToken)

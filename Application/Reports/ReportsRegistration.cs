@@ -15,7 +15,11 @@ internal static class ReportsRegistration
             job.MaxAttempts = 3;
         });
         services.AddSingleton<ReportService>();
-        services.AddSchedule(s => s.Job<DailyAccountsReportJob>().Named(DailyAccountsReportJob.Name).DailyAt("02:00").OnOneServer());
+        services.AddSchedule(s =>
+        {
+            s.Job<DailyAccountsReportJob>().Named(DailyAccountsReportJob.Name).DailyAt("02:00").OnOneServer();
+            s.Job<RequeueStrandedReportsJob>().Named(RequeueStrandedReportsJob.Name).EverySeconds(10).OnOneServer().WithoutOverlapping();
+        });
         return services;
     }
 }

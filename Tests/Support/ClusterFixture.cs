@@ -92,16 +92,81 @@ public sealed class ClusterFixture : IAsyncLifetime
     public HashSet<int> Processes() =>
         ProcessTree(int.Parse(File.ReadAllText(Path.Combine(DataDirectory, "supervisor", "supervisord.pid")).Trim(), CultureInfo.InvariantCulture));
 
+    /// <summary>Runs supervisorctl against this cluster's supervisord (e.g. "stop", "servers:s3").</summary>
+    public Task<(int ExitCode, string Output)> SupervisorAsync(params string[] arguments) =>
+        RunAsync("supervisorctl", ["-c", Path.Combine(DataDirectory, "supervisor", "supervisord.conf"), .. arguments]);
+
     /// <summary>The process id supervisord reports for one program (0 when it is not running).</summary>
     public async Task<int> PidOfAsync(string program)
     {
-        var (_, output) = await RunAsync("supervisorctl", "-c", Path.Combine(DataDirectory, "supervisor", "supervisord.conf"), "pid", program);
+        var (_, output) = await SupervisorAsync("pid", program);
         return int.TryParse(output.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
     }
 
     /// <summary>The release folder each instance (web-1, web-2, worker-1) runs now.</summary>
     public string[] InstanceReleases() =>
         [.. new[] { "web-1", "web-2", "worker-1" }.Select(i => Path.GetFileName(new DirectoryInfo(Path.Combine(DataDirectory, "instances", i)).LinkTarget!))];
+
+    /// <summary>
+    /// Runs web-<paramref name="n"/> outside supervisord, on its own port and under its own name (so HAProxy takes it
+    /// for web-N), with the cluster's settings as scripts/lib/cluster.sh writes them except <paramref name="overrides"/>
+    /// (e.g. its Redis address pointed at a forwarder of its own). Disposing it stops it gracefully and hands web-N
+    /// back to supervisord.
+    /// </summary>
+    public async Task<IAsyncDisposable> ReplaceReplicaAsync(int n, IReadOnlyDictionary<string, string> overrides)
+    {
+        var instance = $"web-{n}";
+        await SupervisorAsync("stop", $"apps:{instance}");
+        var web = Path.Combine(DataDirectory, "instances", instance, "web");
+        var start = new ProcessStartInfo("bash")
+        {
+            ArgumentList =
+            {
+                "-c",
+                """
+                set -euo pipefail
+                source scripts/lib/common.sh; source scripts/lib/servers.sh; source scripts/lib/cluster.sh
+                load_cluster_settings; load_secrets
+                mapfile -t settings < <(app_settings)
+                instance="$1" web="$2" port="$3"; shift 3
+                cd "$web"
+                exec env "${settings[@]}" App__InstanceId="$instance" "$@" "$(command -v dotnet)" "$web/Web.dll" --urls "http://127.0.0.1:$port" >>"$SECONDSERVER_DATA/logs/$instance-replaced.log" 2>&1
+                """,
+                "replace", instance, web, Ports[$"WEB{n}_PORT"],
+            },
+            WorkingDirectory = TestEnvironment.RepositoryRoot,
+            Environment = { ["SECONDSERVER_DATA"] = DataDirectory },
+        };
+        foreach (var (key, value) in overrides)
+        {
+            start.ArgumentList.Add($"{key.Replace(":", "__", StringComparison.Ordinal)}={value}");
+        }
+
+        return new ReplacedReplica(this, instance, Process.Start(start)!);
+    }
+
+    private sealed class ReplacedReplica(ClusterFixture cluster, string instance, Process process) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                await RunAsync("kill", "-TERM", process.Id.ToString(CultureInfo.InvariantCulture));
+                try
+                {
+                    await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                }
+                catch (TimeoutException)
+                {
+                    process.Kill();
+                    await process.WaitForExitAsync();
+                }
+            }
+
+            process.Dispose();
+            await cluster.SupervisorAsync("start", $"apps:{instance}");
+        }
+    }
 
     /// <summary>HAProxy's status of one web replica, read from its runtime API (UP, DOWN, DRAIN, MAINT...).</summary>
     public async Task<string> BackendStatusAsync(string server)

@@ -33,6 +33,8 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private readonly Task[] _loops;
     private long _sequence;
     private long _succeeded;
+    private long _slowest;
+    private volatile bool _finishing;
 
     private LoadGenerator(IReadOnlyList<LoadRequest> mix, int concurrency, TimeSpan bound)
     {
@@ -50,11 +52,25 @@ internal sealed class LoadGenerator : IAsyncDisposable
 
     public long Succeeded => Interlocked.Read(ref _succeeded);
 
+    /// <summary>The longest any request took to be answered or to fail: what a user waited at worst.</summary>
+    public TimeSpan Slowest => TimeSpan.FromSeconds((double)Interlocked.Read(ref _slowest) / Stopwatch.Frequency);
+
     public static LoadGenerator Start(Uri url, int concurrency = 4, TimeSpan? bound = null, Func<HttpRequestMessage, HttpRequestMessage>? prepare = null) =>
         Start([new LoadRequest(url.PathAndQuery, _ => (prepare ?? (r => r))(new HttpRequestMessage(HttpMethod.Get, url)))], concurrency, bound);
 
     public static LoadGenerator Start(IReadOnlyList<LoadRequest> mix, int concurrency = 4, TimeSpan? bound = null) =>
         new(mix, concurrency, bound ?? TimeSpan.FromMinutes(5));
+
+    /// <summary>
+    /// Starts no more requests and waits for those in flight to be answered. Unlike <see cref="StopAsync"/>, which
+    /// abandons them (their server may still be writing after the client has gone), what they wrote is settled when
+    /// it returns, so a test may look at the stored state.
+    /// </summary>
+    public async Task FinishAsync()
+    {
+        _finishing = true;
+        await Task.WhenAll(_loops);
+    }
 
     /// <summary>Stops the loops and waits for them.</summary>
     public async Task StopAsync()
@@ -72,7 +88,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private async Task LoopAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        while (!_stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested && !_finishing)
         {
             var sequence = Interlocked.Increment(ref _sequence);
             var kind = _mix[(int)(sequence % _mix.Count)];
@@ -104,6 +120,12 @@ internal sealed class LoadGenerator : IAsyncDisposable
             catch (Exception ex)
             {
                 Failures.Enqueue(new LoadFailure(kind.Name, sequence, started, Stopwatch.GetTimestamp(), ex.GetBaseException().Message));
+            }
+
+            var took = Stopwatch.GetTimestamp() - started;
+            for (var slowest = Interlocked.Read(ref _slowest); took > slowest; slowest = Interlocked.Read(ref _slowest))
+            {
+                Interlocked.CompareExchange(ref _slowest, took, slowest);
             }
         }
     }

@@ -125,6 +125,27 @@ haproxy_command() {
   echo "$1" | socat -t 5 stdio "unix-connect:$DATA/haproxy/admin.sock"
 }
 
+# reload_balancer: makes HAProxy apply its configuration file as it is now without dropping a request: the drain
+# and maintenance states set through the runtime API are saved to the server-state file first (the new worker loads
+# them; without that a drained replica would be back in the pool), then the master starts a new worker that takes
+# over the listening sockets while the old one finishes what it has in flight. Returns once the new worker answers.
+reload_balancer() {
+  haproxy -c -q -f "$DATA/haproxy/haproxy.cfg" || { echo "the HAProxy configuration is invalid; HAProxy keeps the one it runs" >&2; return 1; }
+  local old new deadline=$((SECONDS + 30))
+  old="$(balancer_worker_pid)"
+  haproxy_command "show servers state" >"$DATA/haproxy/server-state.tmp" && mv "$DATA/haproxy/server-state.tmp" "$DATA/haproxy/server-state"
+  supervisor signal USR2 haproxy >/dev/null
+  until new="$(balancer_worker_pid)" && [ -n "$new" ] && [ "$new" != "$old" ]; do
+    [ $SECONDS -ge $deadline ] && { echo "HAProxy did not start a new worker within 30s; see $DATA/logs/haproxy.log" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+# balancer_worker_pid: the pid of the HAProxy worker answering on the runtime socket.
+balancer_worker_pid() {
+  haproxy_command "show info" 2>/dev/null | awk -F': ' '$1 == "Pid" { print $2 }'
+}
+
 # backend_status SERVER: HAProxy's view of one replica (UP, DOWN, DRAIN, MAINT, ...).
 backend_status() {
   haproxy_command "show stat" 2>/dev/null | awk -F, -v s="$1" '$1 == "be_web" && $2 == s { print $18 }'
@@ -144,8 +165,9 @@ in_flight() {
   haproxy_command "show stat" 2>/dev/null | awk -F, -v s="$1" '($1 == "be_web" || $1 == "be_web_open") && $2 == s { n += $5 } END { print n + 0 }'
 }
 
+# both_replicas_up: both pass their health checks; DRAIN counts, as an operator's drain must outlive scripts/up.
 both_replicas_up() {
-  [ "$(backend_status web-1)" = "UP" ] && [ "$(backend_status web-2)" = "UP" ]
+  [[ "$(backend_status web-1)" =~ ^(UP|DRAIN)$ ]] && [[ "$(backend_status web-2)" =~ ^(UP|DRAIN)$ ]]
 }
 
 # provision_database: the app's database and its user, idempotent so a half-finished first run repairs itself.
