@@ -108,9 +108,11 @@ internal sealed class QueueAdminService(RedisJobQueue queue, JobRegistry registr
         return finished is null && failed is null && attempts.Count == 0 ? null : new JobHistory(jobId, finished, failed, attempts);
     }
 
-    public Task PauseAsync(string queueName, CancellationToken cancellationToken) => queue.PauseAsync(queueName, cancellationToken);
+    /// <returns>False when it was paused already.</returns>
+    public Task<bool> PauseAsync(string queueName, CancellationToken cancellationToken) => queue.PauseAsync(queueName, cancellationToken);
 
-    public Task ResumeAsync(string queueName, CancellationToken cancellationToken) => queue.ResumeAsync(queueName, cancellationToken);
+    /// <returns>False when it was not paused.</returns>
+    public Task<bool> ResumeAsync(string queueName, CancellationToken cancellationToken) => queue.ResumeAsync(queueName, cancellationToken);
 
     public Task<IReadOnlyList<FailedJob>> ListFailedAsync(FailedJobFilter filter, int limit, long? beforeId, CancellationToken cancellationToken) =>
         failedJobs.ListAsync(filter, Math.Clamp(limit, 1, 500), beforeId, cancellationToken);

@@ -314,10 +314,12 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         }, cancellationToken);
 
     /// <summary>Stops every worker reserving from the queue (from its next reservation on); its jobs stay queued.</summary>
-    public Task PauseAsync(string queue, CancellationToken cancellationToken) =>
+    /// <returns>False when it was paused already.</returns>
+    public Task<bool> PauseAsync(string queue, CancellationToken cancellationToken) =>
         RunAsync(database => database.SetAddAsync(PausedQueues, queue), cancellationToken);
 
-    public Task ResumeAsync(string queue, CancellationToken cancellationToken) =>
+    /// <returns>False when it was not paused.</returns>
+    public Task<bool> ResumeAsync(string queue, CancellationToken cancellationToken) =>
         RunAsync(database => database.SetRemoveAsync(PausedQueues, queue), cancellationToken);
 
     public async Task<IReadOnlySet<string>> PausedAsync(CancellationToken cancellationToken) =>

@@ -169,7 +169,7 @@ public sealed class QueuePageTests(ClusterFixture cluster, ChromiumFixture chrom
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Retry matching 1" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 failed job is back on its queue.");
-            await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Audit log" }).Locator("tr[data-audit]").First).ToContainTextAsync($"retry matching1 failed jobs (type: queue:probe, text: \"{label}\")");
+            await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Audit log" }).Locator("tr[data-audit]").First).ToContainTextAsync($"retry matching1 retried (type: queue:probe, text: \"{label}\")");
         });
 
         var run = await Eventually.WaitAsync(

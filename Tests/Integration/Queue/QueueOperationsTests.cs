@@ -95,7 +95,8 @@ public sealed class QueueOperationsTests : IAsyncLifetime
         // Both workers are polling the queue when it is paused: from their next reservation on they take nothing.
         var warmUp = await DispatchAsync(first, new RecordedJob("before-pause"));
         await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(warmUp)), done => done, TimeSpan.FromSeconds(20), "a job before the pause");
-        await admin.PauseAsync(QueueOptions.DefaultQueue, Ct);
+        Assert.True(await admin.PauseAsync(QueueOptions.DefaultQueue, Ct));
+        Assert.False(await admin.PauseAsync(QueueOptions.DefaultQueue, Ct));
         Assert.True((await admin.GetOverviewAsync(Ct)).Queues.Single(q => q.Name == QueueOptions.DefaultQueue).Paused);
         var held = new List<string>();
         for (var i = 0; i < 10; i++)
@@ -113,9 +114,10 @@ public sealed class QueueOperationsTests : IAsyncLifetime
             await Task.Delay(100, Ct);
         }
 
-        await admin.ResumeAsync(QueueOptions.DefaultQueue, Ct);
+        Assert.True(await admin.ResumeAsync(QueueOptions.DefaultQueue, Ct));
         await Eventually.WaitAsync(() => Task.FromResult(held.Count(_recorder.Succeeded)), n => n == held.Count, TimeSpan.FromSeconds(20), "the held jobs to run once resumed");
         Assert.False((await admin.GetOverviewAsync(Ct)).Queues.Single(q => q.Name == QueueOptions.DefaultQueue).Paused);
+        Assert.False(await admin.ResumeAsync(QueueOptions.DefaultQueue, Ct));
         Assert.All(held, job => Assert.Equal([1], _recorder.Attempts(job)));
     }
 

@@ -77,7 +77,12 @@ internal sealed class QueueModel(QueueAdminService queue, AuditLog audit, IConfi
             return BadRequest();
         }
 
-        await queue.PauseAsync(name, ct);
+        // A second click (or another operator's) changes nothing and records nothing.
+        if (!await queue.PauseAsync(name, ct))
+        {
+            return Done($"Queue {name} was paused already.", name);
+        }
+
         await RecordAsync("pause", name, ct);
         return Done($"Queue {name} is paused: no worker reserves from it until it is resumed.", name);
     }
@@ -89,7 +94,11 @@ internal sealed class QueueModel(QueueAdminService queue, AuditLog audit, IConfi
             return BadRequest();
         }
 
-        await queue.ResumeAsync(name, ct);
+        if (!await queue.ResumeAsync(name, ct))
+        {
+            return Done($"Queue {name} was not paused.", name);
+        }
+
         await RecordAsync("resume", name, ct);
         return Done($"Queue {name} is resumed.", name);
     }
@@ -125,7 +134,7 @@ internal sealed class QueueModel(QueueAdminService queue, AuditLog audit, IConfi
     }
 
     private static string Describe(FailedJobFilter filter, int retried) =>
-        $"{retried} failed jobs (type: {(string.IsNullOrWhiteSpace(filter.Type) ? "any" : filter.Type)}, text: {(string.IsNullOrWhiteSpace(filter.Text) ? "any" : $"\"{filter.Text}\"")})";
+        $"{retried} retried (type: {(string.IsNullOrWhiteSpace(filter.Type) ? "any" : filter.Type)}, text: {(string.IsNullOrWhiteSpace(filter.Text) ? "any" : $"\"{filter.Text}\"")})";
 
     private static string Gone(string jobId) => $"Job {jobId} is no longer among the failed jobs (retried or deleted already).";
 
