@@ -23,7 +23,7 @@ internal sealed class Lease(Reservation reservation)
     /// <summary>What this attempt's run was, for the queue's metrics and history; set by the runner.</summary>
     public JobRun? Run { get; set; }
 
-    public Settlement Settlement => new(Reservation.Member, UniqueKey, Reservation.Attempts, Run, Reservation.Envelope);
+    public Settlement Settlement => new(Reservation.Member, UniqueKey, Reservation.Attempts, Run);
 
     /// <summary>Its outcome is on its way to Redis (ack or release), which removes the reservation itself.</summary>
     public bool IsSettling { get; private set; }

@@ -33,16 +33,23 @@ internal sealed record FinishedJob
 
     public string? Error { get; init; }
 
-    /// <summary>The envelope as queued (newest-jobs entries only), for the detail view.</summary>
+    /// <summary>
+    /// The envelope as queued (newest-jobs entries only), for the detail view. Not part of the entry's JSON: the
+    /// acknowledging script appends it from Redis after a newline, so it never travels from the worker.
+    /// </summary>
+    [JsonIgnore]
     public string? Envelope { get; init; }
 
     public string Serialize() => JsonSerializer.Serialize(this, FinishedJobJson.Default.FinishedJob);
 
-    public static FinishedJob? TryParse(string json)
+    /// <summary>Reads an entry: its JSON, then, after the first newline, the envelope if any.</summary>
+    public static FinishedJob? TryParse(string stored)
     {
+        var cut = stored.IndexOf('\n', StringComparison.Ordinal);
         try
         {
-            return JsonSerializer.Deserialize(json, FinishedJobJson.Default.FinishedJob);
+            var entry = JsonSerializer.Deserialize(cut < 0 ? stored : stored[..cut], FinishedJobJson.Default.FinishedJob);
+            return cut < 0 || entry is null ? entry : entry with { Envelope = stored[(cut + 1)..] is { Length: > 0 } envelope ? envelope : null };
         }
         catch (JsonException)
         {
@@ -76,9 +83,6 @@ internal static class QueueMetrics
     /// <summary>How many finished jobs the newest-jobs list keeps.</summary>
     public const int RecentKept = 100;
 
-    /// <summary>The envelope kept for a newest-jobs entry is cut here, so one large payload cannot bloat the list.</summary>
-    public const int EnvelopeKept = 16 * 1024;
-
     private const int MaxBucket = 120;
 
     public static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
@@ -91,29 +95,30 @@ internal static class QueueMetrics
 
     public static double BucketUpperMs(int bucket) => Math.Pow(2, bucket / 4.0);
 
-    /// <summary>The field increments for a batch of finished runs: one entry per field, however many runs.</summary>
+    /// <summary>
+    /// The field increments for a batch of finished runs: one entry per field, however many runs. Summed per type
+    /// first, so the field names are made once per type and batch, not once per job.
+    /// </summary>
     public static List<KeyValuePair<string, long>> Increments(IEnumerable<(JobRun Run, bool Succeeded)> runs)
     {
-        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        var types = new Dictionary<string, BatchSums>(StringComparer.Ordinal);
         foreach (var (run, succeeded) in runs)
         {
-            Add(run.Type, succeeded ? "p" : "f", 1);
-            Add(run.Type, "r", (long)Math.Round(run.Duration.TotalMilliseconds));
-            Add(run.Type, "h" + Bucket(run.Duration).ToString(CultureInfo.InvariantCulture), 1);
-            if (run.Wait is { } wait)
+            if (!types.TryGetValue(run.Type, out var sums))
             {
-                Add(run.Type, "w", (long)Math.Round(Math.Max(0, wait.TotalMilliseconds)));
-                Add(run.Type, "n", 1);
+                types[run.Type] = sums = new BatchSums();
             }
+
+            sums.Add(run, succeeded);
         }
 
-        return [.. sums];
-
-        void Add(string type, string kind, long amount)
+        var fields = new List<KeyValuePair<string, long>>();
+        foreach (var (type, sums) in types)
         {
-            var field = type + Separator + kind;
-            sums[field] = sums.GetValueOrDefault(field) + amount;
+            sums.AppendTo(type + Separator, fields);
         }
+
+        return fields;
     }
 
     /// <summary>Folds one minute's hash into per-type figures.</summary>
@@ -138,6 +143,59 @@ internal static class QueueMetrics
         }
 
         return types;
+    }
+}
+
+/// <summary>One job type's runs in one acknowledged batch.</summary>
+internal sealed class BatchSums
+{
+    private readonly Dictionary<int, long> _buckets = [];
+    private long _succeeded;
+    private long _failed;
+    private long _runMs;
+    private long _waitMs;
+    private long _waits;
+
+    public void Add(JobRun run, bool succeeded)
+    {
+        if (succeeded)
+        {
+            _succeeded++;
+        }
+        else
+        {
+            _failed++;
+        }
+
+        _runMs += (long)Math.Round(run.Duration.TotalMilliseconds);
+        var bucket = QueueMetrics.Bucket(run.Duration);
+        _buckets[bucket] = _buckets.GetValueOrDefault(bucket) + 1;
+        if (run.Wait is { } wait)
+        {
+            _waitMs += (long)Math.Round(Math.Max(0, wait.TotalMilliseconds));
+            _waits++;
+        }
+    }
+
+    public void AppendTo(string prefix, List<KeyValuePair<string, long>> fields)
+    {
+        Append("p", _succeeded);
+        Append("f", _failed);
+        Append("r", _runMs);
+        Append("w", _waitMs);
+        Append("n", _waits);
+        foreach (var (bucket, count) in _buckets)
+        {
+            fields.Add(new(prefix + "h" + bucket.ToString(CultureInfo.InvariantCulture), count));
+        }
+
+        void Append(string kind, long value)
+        {
+            if (value != 0)
+            {
+                fields.Add(new(prefix + kind, value));
+            }
+        }
     }
 }
 

@@ -14,7 +14,7 @@ internal sealed record Reservation(string Queue, string Member, string JobId, in
 internal sealed record QueueCounts(string Queue, long Pending, long Reserved, long Delayed, double JobsPerSecond);
 
 /// <summary>A finished reservation to settle: its unique lock, and what its run was (null: not counted, not listed).</summary>
-internal sealed record Settlement(string Member, string? UniqueKey, int Attempts = 0, JobRun? Run = null, string? Envelope = null);
+internal sealed record Settlement(string Member, string? UniqueKey, int Attempts = 0, JobRun? Run = null);
 
 /// <summary>A unique job's lock: the key and how long it may live.</summary>
 internal sealed record UniqueLock(string Key, TimeSpan Ttl);
@@ -129,19 +129,29 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
           entries[i] = ARGV[at + 2]
         end
         local deadlines = redis.call('ZMSCORE', KEYS[1], unpack(members))
-        local mine, ids, refused, recent = {}, {}, {}, {}
+        local mine, ids, refused, recent, recentIds = {}, {}, {}, {}, {}
         for i = 1, n do
           if deadlines[i] then
             local id = string.match(members[i], '^[^|]+')
             mine[#mine + 1] = members[i]
             ids[#ids + 1] = id
-            if entries[i] ~= '' then recent[#recent + 1] = entries[i] end
+            if entries[i] ~= '' then
+              recent[#recent + 1] = entries[i]
+              recentIds[#recentIds + 1] = id
+            end
             if locks[i] > 0 and redis.call('GET', KEYS[locks[i]]) == id then redis.call('DEL', KEYS[locks[i]]) end
           else
             refused[#refused + 1] = members[i]
           end
         end
         if #mine > 0 then
+          if #recent > 0 then
+            -- The envelope is already here: it joins its entry after a newline (the JSON entry has none), cut at
+            -- 16 KiB so one large payload cannot bloat the list, without travelling from the worker or being
+            -- escaped into the entry.
+            local envelopes = redis.call('HMGET', KEYS[2], unpack(recentIds))
+            for i = 1, #recent do recent[i] = recent[i] .. '\n' .. string.sub(envelopes[i] or '', 1, 16384) end
+          end
           redis.call('ZREM', KEYS[1], unpack(mine))
           redis.call('HDEL', KEYS[2], unpack(ids))
           redis.call('HDEL', KEYS[3], unpack(ids))
@@ -282,7 +292,7 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
             {
                 var key = AttemptLog(JobIdOf(item.Member));
                 var batch = database.CreateBatch();
-                var push = batch.ListRightPushAsync(key, Entry(queue, item with { Envelope = null }, run, "retried").Serialize());
+                var push = batch.ListRightPushAsync(key, Entry(queue, item, run, "retried").Serialize());
                 var expire = batch.KeyExpireAsync(key, QueueMetrics.Lifetime);
                 batch.Execute();
                 await Task.WhenAll(push, expire);
@@ -402,7 +412,6 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         DurationMs = Math.Round(run.Duration.TotalMilliseconds, 1),
         Instance = run.Instance,
         Error = run.Error,
-        Envelope = item.Envelope is { Length: > QueueMetrics.EnvelopeKept } e ? e[..QueueMetrics.EnvelopeKept] : item.Envelope,
     };
 
     private static List<FinishedJob> Parse(RedisValue[] values) =>

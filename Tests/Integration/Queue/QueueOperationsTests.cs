@@ -59,6 +59,9 @@ public sealed class QueueOperationsTests : IAsyncLifetime
         var failedEntry = Assert.Single(recent, r => r.State == "failed");
         Assert.Equal((unknown, "no:such-job"), (failedEntry.Id, failedEntry.Type));
         Assert.Contains("Unknown job type", failedEntry.Error, StringComparison.Ordinal);
+        // The envelope comes along from Redis as queued (the detail view redacts it, not the store).
+        Assert.Contains("\"password\":\"hunter2\"", failedEntry.Envelope, StringComparison.Ordinal);
+        Assert.Contains("\"label\":\"good-19\"", recent.Single(r => r.Id == good[^1]).Envelope, StringComparison.Ordinal);
         // The retry may have come before the fix (back-off 50-200 ms): the last attempt is whichever succeeded.
         var flakyAttempts = _recorder.Attempts(flaky).Count;
         Assert.InRange(flakyAttempts, 2, 3);
