@@ -83,6 +83,14 @@ internal static class QueueMetrics
     /// <summary>How many finished jobs the newest-jobs list keeps.</summary>
     public const int RecentKept = 100;
 
+    /// <summary>
+    /// How many jobs of one acknowledgement go to the newest-jobs list at most: its last ones. While workers keep up
+    /// with a calm queue, an acknowledgement holds a few jobs and every job is listed; under load, when hundreds are
+    /// acknowledged at once, the list is a sample of the newest (the last of each acknowledgement), which keeps its
+    /// cost per batch instead of per job (measured in bench/metrics-cost.md).
+    /// </summary>
+    public const int RecentPerBatch = 10;
+
     private const int MaxBucket = 120;
 
     public static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;

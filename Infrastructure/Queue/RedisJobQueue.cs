@@ -245,7 +245,7 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
     /// Deletes finished jobs, releasing their unique locks, compare-checked: a reservation that is no longer in the
     /// reserved set (it expired and was handed out again) is left alone and returned. In the same call: successes
     /// count in the jobs-per-second figure, every run with a <see cref="Settlement.Run"/> in its type's per-minute
-    /// counters (<see cref="QueueMetrics"/>), and the batch's newest runs in the newest-jobs list.
+    /// counters (<see cref="QueueMetrics"/>), and the batch's last runs in the newest-jobs list (<see cref="QueueMetrics.RecentPerBatch"/>).
     /// Pass <c>succeeded</c> true for acknowledgements, false for jobs moved to failed_jobs.
     /// </summary>
     public async Task<IReadOnlyList<string>> CompleteAsync(string queue, IReadOnlyList<Settlement> items, bool succeeded, CancellationToken cancellationToken)
@@ -256,8 +256,7 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         {
             succeeded ? 1 : 0, (long)CounterLifetime.TotalSeconds, (long)QueueMetrics.Lifetime.TotalSeconds, QueueMetrics.RecentKept, items.Count,
         };
-        // Only the batch's last entries can be among the newest kept: the rest are never serialized.
-        var firstEntry = items.Count - QueueMetrics.RecentKept;
+        var firstEntry = items.Count - QueueMetrics.RecentPerBatch;
         for (var i = 0; i < items.Count; i++)
         {
             var item = items[i];
