@@ -22,6 +22,7 @@ internal static class InfrastructureRegistration
         builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSharedSessions(builder.Configuration);
         builder.Services.AddSingleton<DependencyFailures>();
+        builder.Services.AddSingleton<Auditing.AuditLog>();
         builder.Services.AddQueue(builder.Configuration);
         builder.Services.AddScheduling(builder.Configuration);
         builder.Services.AddDiagnostics();

@@ -11,6 +11,30 @@ internal sealed record FailedJob(long Id, string JobId, string Queue, string Job
 }
 
 /// <summary>
+/// Which failed jobs a list or a "retry matching" takes: by queue, by exact job type, and by text (a job id, or a
+/// piece of the exception or payload, ignoring case). Empty parts match everything.
+/// </summary>
+internal sealed record FailedJobFilter(string? Queue = null, string? Type = null, string? Text = null)
+{
+    public static readonly FailedJobFilter All = new();
+
+    public object Parameters => new
+    {
+        queueName = Blank(Queue),
+        jobType = Blank(Type),
+        text = Blank(Text),
+        like = Blank(Text) is { } t ? "%" + t.ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%" : null,
+    };
+
+    public const string Where = """
+        (@queueName IS NULL OR queue = @queueName) AND (@jobType IS NULL OR job_type = @jobType)
+        AND (@text IS NULL OR job_id = @text OR LOWER(exception) LIKE @like OR LOWER(payload) LIKE @like)
+        """;
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}
+
+/// <summary>
 /// The dead-letter table in MySQL: it must outlive Redis restarts and be queryable, and it is where an operator
 /// looks. Retrying moves a row back to its queue in one transaction, so a job is either here or queued.
 /// </summary>
@@ -39,17 +63,30 @@ internal sealed class FailedJobStore(IDbConnectionFactory database, RedisJobQueu
     }
 
     /// <summary>Newest first; <paramref name="beforeId"/> pages on from the last row of the previous page.</summary>
-    public async Task<IReadOnlyList<FailedJob>> ListAsync(string? queueName, int limit, long? beforeId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FailedJob>> ListAsync(FailedJobFilter filter, int limit, long? beforeId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        var parameters = new DynamicParameters(filter.Parameters);
+        parameters.AddDynamicParams(new { beforeId, limit });
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             $"""
             SELECT {Columns} FROM failed_jobs
-            WHERE (@queueName IS NULL OR queue = @queueName) AND (@beforeId IS NULL OR id < @beforeId)
+            WHERE {FailedJobFilter.Where} AND (@beforeId IS NULL OR id < @beforeId)
             ORDER BY id DESC LIMIT @limit
             """,
-            new { queueName, beforeId, limit }, cancellationToken: cancellationToken));
+            parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToFailedJob())];
+    }
+
+    /// <summary>How many failed jobs match, and the job types among all of them (for the filter's choices).</summary>
+    public async Task<(long Matching, IReadOnlyList<string> Types)> CountAsync(FailedJobFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var matching = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM failed_jobs WHERE {FailedJobFilter.Where}", filter.Parameters, cancellationToken: cancellationToken));
+        var types = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT job_type FROM failed_jobs ORDER BY job_type", cancellationToken: cancellationToken));
+        return (matching, [.. types]);
     }
 
     public async Task<FailedJob?> FindAsync(string jobId, CancellationToken cancellationToken)
@@ -98,13 +135,13 @@ internal sealed class FailedJobStore(IDbConnectionFactory database, RedisJobQueu
         return true;
     }
 
-    /// <summary>The job ids of every failed job (of one queue), oldest first, for retrying them all.</summary>
-    public async Task<IReadOnlyList<string>> JobIdsAsync(string? queueName, CancellationToken cancellationToken)
+    /// <summary>The job ids of every failed job the filter matches, oldest first, for retrying them all.</summary>
+    public async Task<IReadOnlyList<string>> JobIdsAsync(FailedJobFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var ids = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT job_id FROM failed_jobs WHERE (@queueName IS NULL OR queue = @queueName) ORDER BY id",
-            new { queueName }, cancellationToken: cancellationToken));
+            $"SELECT job_id FROM failed_jobs WHERE {FailedJobFilter.Where} ORDER BY id",
+            filter.Parameters, cancellationToken: cancellationToken));
         return [.. ids];
     }
 

@@ -20,6 +20,11 @@ internal sealed class Lease(Reservation reservation)
 
     public bool IsLost => _lost;
 
+    /// <summary>What this attempt's run was, for the queue's metrics and history; set by the runner.</summary>
+    public JobRun? Run { get; set; }
+
+    public Settlement Settlement => new(Reservation.Member, UniqueKey, Reservation.Attempts, Run);
+
     /// <summary>Its outcome is on its way to Redis (ack or release), which removes the reservation itself.</summary>
     public bool IsSettling { get; private set; }
 
@@ -91,6 +96,9 @@ internal sealed partial class JobRunner(
     ILogger<JobRunner> logger)
 {
     private const string Unreadable = "(unreadable)";
+
+    /// <summary>An error kept with a run is cut here: enough for the trace, bounded for the lists in Redis.</summary>
+    private const int ErrorKept = 8 * 1024;
     private readonly QueueOptions _options = options.Value;
     private readonly string _instance = configuration["App:InstanceId"] ?? Environment.MachineName;
 
@@ -140,10 +148,14 @@ internal sealed partial class JobRunner(
         using var running = new CancellationTokenSource(timeout, time);
         using var stop = abort.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), running);
         lease.Attach(running);
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        var wait = context.Attempt == 1 ? startedAt - envelope.AvailableAt : (TimeSpan?)null;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             await registration.HandleAsync(scope.ServiceProvider, job, context, running.Token);
+            lease.Run = new JobRun(envelope.Type, startedAt, time.GetElapsedTime(started), wait, _instance, null);
             QueueTelemetry.Processed.Add(1, QueueTelemetry.Tags(context.Queue, envelope.Type));
             LogSucceeded(logger, context.JobId, envelope.Type, context.Attempt);
             return new JobOutcome(OutcomeKind.Succeeded);
@@ -166,6 +178,7 @@ internal sealed partial class JobRunner(
             var error = ex is OperationCanceledException && running.IsCancellationRequested
                 ? new TimeoutException($"Job {context.JobId} ({envelope.Type}) did not finish within its timeout of {timeout}.", ex)
                 : ex;
+            lease.Run = new JobRun(envelope.Type, startedAt, time.GetElapsedTime(started), wait, _instance, Cut(error.ToString()));
             if (context.IsLastAttempt)
             {
                 return await FailAsync(lease, envelope.Type, error.ToString(), (registration, job, context));
@@ -186,6 +199,7 @@ internal sealed partial class JobRunner(
     private async Task<JobOutcome> FailAsync(Lease lease, string type, string reason, (JobRegistration Registration, object Job, JobContext Context)? known)
     {
         var reservation = lease.Reservation;
+        lease.Run ??= new JobRun(type, time.GetUtcNow(), TimeSpan.Zero, null, _instance, Cut(reason));
         try
         {
             // Not cancellable: a job about to be recorded is recorded even while the worker stops.
@@ -216,6 +230,8 @@ internal sealed partial class JobRunner(
 
         return new JobOutcome(OutcomeKind.Failed);
     }
+
+    private static string Cut(string error) => error.Length > ErrorKept ? error[..ErrorKept] : error;
 
     // Once per job: generated, so a disabled level costs no boxing or argument array.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} ({JobType}) succeeded on attempt {Attempt}")]

@@ -253,10 +253,11 @@ internal sealed class QueueWorker(
                 _acks.Writer.TryWrite(lease);
                 return;
             case OutcomeKind.Failed:
-                await SettleAsync(lease, "remove the failed job", () => queue.CompleteAsync(name, [(member, lease.UniqueKey)], countAsProcessed: false, CancellationToken.None));
+                await SettleAsync(lease, "remove the failed job", () => queue.CompleteAsync(name, [lease.Settlement], succeeded: false, CancellationToken.None));
                 return;
             case OutcomeKind.Retry:
                 await SettleAsync(lease, "schedule the retry", () => queue.ReleaseAsync(name, [member], outcome.RetryAt, outcome.RefundAttempt, CancellationToken.None));
+                await RecordAttemptAsync(lease);
                 return;
             case OutcomeKind.Interrupted:
                 await SettleAsync(lease, "release the interrupted job", () => queue.ReleaseAsync(name, [member], null, refundAttempt: false, CancellationToken.None));
@@ -279,6 +280,19 @@ internal sealed class QueueWorker(
         }
 
         Finish(lease);
+    }
+
+    /// <summary>Keeps the failed attempt for the job's history; the retry is scheduled whether or not this succeeds.</summary>
+    private async Task RecordAttemptAsync(Lease lease)
+    {
+        try
+        {
+            await queue.RecordAttemptAsync(lease.Reservation.Queue, lease.Settlement, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Could not record the failed attempt {Attempt} of job {JobId} in its history: {Error}", lease.Reservation.Attempts, lease.Reservation.JobId, ex.Message);
+        }
     }
 
     private async Task AckAsync()
@@ -313,7 +327,7 @@ internal sealed class QueueWorker(
         {
             try
             {
-                LogRefused(await queue.CompleteAsync(name, [.. leases.Select(l => (l.Reservation.Member, l.UniqueKey))], countAsProcessed: true, CancellationToken.None), "acknowledge the job");
+                LogRefused(await queue.CompleteAsync(name, [.. leases.Select(l => l.Settlement)], succeeded: true, CancellationToken.None), "acknowledge the job");
                 break;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

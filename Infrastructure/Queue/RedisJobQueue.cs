@@ -13,6 +13,9 @@ internal sealed record Reservation(string Queue, string Member, string JobId, in
 /// <summary>A queue's size right now, and how many jobs it finished per second over the last minute.</summary>
 internal sealed record QueueCounts(string Queue, long Pending, long Reserved, long Delayed, double JobsPerSecond);
 
+/// <summary>A finished reservation to settle: its unique lock, and what its run was (null: not counted, not listed).</summary>
+internal sealed record Settlement(string Member, string? UniqueKey, int Attempts = 0, JobRun? Run = null);
+
 /// <summary>A unique job's lock: the key and how long it may live.</summary>
 internal sealed record UniqueLock(string Key, TimeSpan Ttl);
 
@@ -33,7 +36,10 @@ internal sealed record UniqueLock(string Key, TimeSpan Ttl);
 /// <para>Keys (all under the app's key prefix): <c>queues:Q</c> pending ids (LIST, FIFO), <c>queues:Q:delayed</c>
 /// ids by available-at (ZSET), <c>queues:Q:reserved</c> <c>id|token</c> by deadline (ZSET), <c>queues:Q:jobs</c>
 /// envelopes by id (HASH), <c>queues:Q:attempts</c> deliveries by id (HASH), <c>queues:Q:processed:S</c> jobs done
-/// in second S, <c>queues</c> every queue ever used (SET), <c>unique-jobs:TYPE:ID</c> uniqueness locks.
+/// in second S, <c>queues:Q:metrics:M</c> per-type counters of minute M (HASH, see <see cref="QueueMetrics"/>),
+/// <c>queues:recent</c> the newest finished jobs (LIST), <c>queues:attempt-log:ID</c> a job's retried attempts
+/// (LIST), <c>queues:paused</c> paused queues (SET), <c>queues</c> every queue ever used (SET),
+/// <c>unique-jobs:TYPE:ID</c> uniqueness locks. The newer keys are only added to: a previous release ignores them.
 /// Every key reaches the scripts through KEYS, so the key prefix applies to all of them. Times are the caller's
 /// clock in Unix milliseconds: servers must keep their clocks in sync (NTP), far within the visibility timeout.</para>
 /// <para>Needs Redis 6.2 or later (LPOP with a count, ZMSCORE). A single Redis (or a primary with replicas) is
@@ -63,11 +69,13 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         return {1, ARGV[1]}
         """;
 
-    // KEYS: pending, reserved, delayed, jobs, attempts. ARGV: now, deadline, count, token prefix, migrate limit.
-    // Due delayed jobs and expired reservations go to the tail first (as in Laravel), then up to count ids are
+    // KEYS: pending, reserved, delayed, jobs, attempts, paused queues. ARGV: now, deadline, count, token prefix,
+    // migrate limit, queue. A paused queue gives nothing, checked in the same call, so a pause holds from the next
+    // reservation of every worker on. Due delayed jobs and expired reservations go to the tail first (as in Laravel), then up to count ids are
     // reserved; an id whose envelope is gone (deleted meanwhile) is dropped. Each step is one command for the
     // whole batch, so a reservation costs Redis about the same for one job as for hundreds.
     private const string ReserveScript = """
+        if redis.call('SISMEMBER', KEYS[6], ARGV[6]) == 1 then return {} end
         local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, ARGV[5])
         if #due > 0 then
           redis.call('ZREM', KEYS[3], unpack(due))
@@ -107,33 +115,58 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         return out
         """;
 
-    // KEYS: reserved, jobs, attempts, counter, unique locks... ARGV: count it (1/0), counter ttl, then pairs of
-    // member and the index of its unique lock in KEYS (0: none). Returns the members that were not ours any more.
+    // KEYS: reserved, jobs, attempts, counter, metrics, recent, unique locks... ARGV: count it (1/0), counter ttl,
+    // metrics ttl, recent kept, member count n, then n triples of member, the index of its unique lock in KEYS (0:
+    // none) and its newest-jobs entry ('': none), then metric field and increment pairs for the whole batch.
+    // Returns the members that were not ours any more.
     private const string CompleteScript = """
-        local members, locks = {}, {}
-        for i = 3, #ARGV, 2 do
-          members[#members + 1] = ARGV[i]
-          locks[#locks + 1] = tonumber(ARGV[i + 1])
+        local n = tonumber(ARGV[5])
+        local members, locks, entries = {}, {}, {}
+        for i = 1, n do
+          local at = 3 + i * 3
+          members[i] = ARGV[at]
+          locks[i] = tonumber(ARGV[at + 1])
+          entries[i] = ARGV[at + 2]
         end
         local deadlines = redis.call('ZMSCORE', KEYS[1], unpack(members))
-        local mine, ids, refused = {}, {}, {}
-        for i = 1, #members do
+        local mine, ids, refused, recent, recentIds = {}, {}, {}, {}, {}
+        for i = 1, n do
           if deadlines[i] then
             local id = string.match(members[i], '^[^|]+')
             mine[#mine + 1] = members[i]
             ids[#ids + 1] = id
+            if entries[i] ~= '' then
+              recent[#recent + 1] = entries[i]
+              recentIds[#recentIds + 1] = id
+            end
             if locks[i] > 0 and redis.call('GET', KEYS[locks[i]]) == id then redis.call('DEL', KEYS[locks[i]]) end
           else
             refused[#refused + 1] = members[i]
           end
         end
         if #mine > 0 then
+          if #recent > 0 then
+            -- The envelope is already here: it joins its entry after a newline (the JSON entry has none), cut at
+            -- 16 KiB so one large payload cannot bloat the list, without travelling from the worker or being
+            -- escaped into the entry.
+            local envelopes = redis.call('HMGET', KEYS[2], unpack(recentIds))
+            for i = 1, #recent do recent[i] = recent[i] .. '\n' .. string.sub(envelopes[i] or '', 1, 16384) end
+          end
           redis.call('ZREM', KEYS[1], unpack(mine))
           redis.call('HDEL', KEYS[2], unpack(ids))
           redis.call('HDEL', KEYS[3], unpack(ids))
           if ARGV[1] == '1' then
             redis.call('INCRBY', KEYS[4], #mine)
             redis.call('EXPIRE', KEYS[4], ARGV[2])
+          end
+          local first = 6 + n * 3
+          if #ARGV > first then
+            for i = first, #ARGV, 2 do redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]) end
+            redis.call('EXPIRE', KEYS[5], ARGV[3])
+          end
+          if #recent > 0 then
+            redis.call('LPUSH', KEYS[6], unpack(recent))
+            redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[4]) - 1)
           end
         end
         return refused
@@ -195,8 +228,8 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var result = (RedisResult[])(await EvaluateAsync(ReserveScript,
-            [Pending(queue), Reserved(queue), Delayed(queue), Jobs(queue), Attempts(queue)],
-            [now.ToUnixTimeMilliseconds(), (now + visibility).ToUnixTimeMilliseconds(), count, token, MigrateLimit],
+            [Pending(queue), Reserved(queue), Delayed(queue), Jobs(queue), Attempts(queue), PausedQueues],
+            [now.ToUnixTimeMilliseconds(), (now + visibility).ToUnixTimeMilliseconds(), count, token, MigrateLimit, queue],
             cancellationToken))!;
         var reservations = new List<Reservation>(result.Length / 3);
         for (var i = 0; i + 2 < result.Length; i += 3)
@@ -210,30 +243,96 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     /// <summary>
     /// Deletes finished jobs, releasing their unique locks, compare-checked: a reservation that is no longer in the
-    /// reserved set (it expired and was handed out again) is left alone and returned. Successes are counted in the
-    /// jobs-per-second figure (<paramref name="countAsProcessed"/>); jobs moved to failed_jobs are not.
+    /// reserved set (it expired and was handed out again) is left alone and returned. In the same call: successes
+    /// count in the jobs-per-second figure, every run with a <see cref="Settlement.Run"/> in its type's per-minute
+    /// counters (<see cref="QueueMetrics"/>), and the batch's last runs in the newest-jobs list (<see cref="QueueMetrics.RecentPerBatch"/>).
+    /// Pass <c>succeeded</c> true for acknowledgements, false for jobs moved to failed_jobs.
     /// </summary>
-    public async Task<IReadOnlyList<string>> CompleteAsync(string queue, IReadOnlyList<(string Member, string? UniqueKey)> items, bool countAsProcessed, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> CompleteAsync(string queue, IReadOnlyList<Settlement> items, bool succeeded, CancellationToken cancellationToken)
     {
-        var second = time.GetUtcNow().ToUnixTimeSeconds();
-        var keys = new List<RedisKey> { Reserved(queue), Jobs(queue), Attempts(queue), Processed(queue, second) };
-        var values = new List<RedisValue>(2 + (items.Count * 2)) { countAsProcessed ? 1 : 0, (long)CounterLifetime.TotalSeconds };
-        foreach (var (member, uniqueKey) in items)
+        var now = time.GetUtcNow();
+        var keys = new List<RedisKey> { Reserved(queue), Jobs(queue), Attempts(queue), Processed(queue, now.ToUnixTimeSeconds()), Metrics(queue, QueueMetrics.MinuteOf(now)), RecentJobs };
+        var values = new List<RedisValue>(5 + (items.Count * 3))
         {
-            values.Add(member);
-            if (uniqueKey is null)
+            succeeded ? 1 : 0, (long)CounterLifetime.TotalSeconds, (long)QueueMetrics.Lifetime.TotalSeconds, QueueMetrics.RecentKept, items.Count,
+        };
+        var firstEntry = items.Count - QueueMetrics.RecentPerBatch;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            values.Add(item.Member);
+            if (item.UniqueKey is null)
             {
                 values.Add(0);
             }
             else
             {
-                keys.Add(uniqueKey);
+                keys.Add(item.UniqueKey);
                 values.Add(keys.Count);
             }
+
+            values.Add(i >= firstEntry && item.Run is { } run ? Entry(queue, item, run, succeeded ? "succeeded" : "failed").Serialize() : RedisValue.EmptyString);
+        }
+
+        foreach (var (field, amount) in QueueMetrics.Increments(items.Where(i => i.Run is not null).Select(i => (i.Run!, succeeded))))
+        {
+            values.Add(field);
+            values.Add(amount);
         }
 
         return Members(await EvaluateAsync(CompleteScript, [.. keys], [.. values], cancellationToken));
     }
+
+    /// <summary>Keeps a failed attempt that will be tried again, for the job's detail view (for <see cref="QueueMetrics.Lifetime"/>).</summary>
+    public Task RecordAttemptAsync(string queue, Settlement item, CancellationToken cancellationToken) =>
+        item.Run is not { } run
+            ? Task.CompletedTask
+            : RunAsync(async database =>
+            {
+                var key = AttemptLog(JobIdOf(item.Member));
+                var batch = database.CreateBatch();
+                var push = batch.ListRightPushAsync(key, Entry(queue, item, run, "retried").Serialize());
+                var expire = batch.KeyExpireAsync(key, QueueMetrics.Lifetime);
+                batch.Execute();
+                await Task.WhenAll(push, expire);
+                return true;
+            }, cancellationToken);
+
+    /// <summary>A job's earlier attempts that failed and were retried, oldest first.</summary>
+    public async Task<IReadOnlyList<FinishedJob>> AttemptsAsync(string jobId, CancellationToken cancellationToken) =>
+        await RunAsync(async database => Parse(await database.ListRangeAsync(AttemptLog(jobId))), cancellationToken);
+
+    /// <summary>The newest finished jobs of every queue, newest first.</summary>
+    public async Task<IReadOnlyList<FinishedJob>> RecentAsync(CancellationToken cancellationToken) =>
+        await RunAsync(async database => Parse(await database.ListRangeAsync(RecentJobs, 0, QueueMetrics.RecentKept - 1)), cancellationToken);
+
+    /// <summary>One queue's per-minute counters from <paramref name="fromMinute"/> to <paramref name="toMinute"/> (Unix minutes), one pipelined read.</summary>
+    public async Task<IReadOnlyList<Dictionary<string, TypeFigures>>> MinutesAsync(string queue, long fromMinute, long toMinute, CancellationToken cancellationToken) =>
+        await RunAsync(async database =>
+        {
+            var batch = database.CreateBatch();
+            var reads = new List<Task<HashEntry[]>>();
+            for (var minute = fromMinute; minute <= toMinute; minute++)
+            {
+                reads.Add(batch.HashGetAllAsync(Metrics(queue, minute)));
+            }
+
+            batch.Execute();
+            var minutes = await Task.WhenAll(reads);
+            return minutes.Select(m => QueueMetrics.Parse(m.Select(e => new KeyValuePair<string, long>(e.Name!, (long)e.Value)))).ToList();
+        }, cancellationToken);
+
+    /// <summary>Stops every worker reserving from the queue (from its next reservation on); its jobs stay queued.</summary>
+    /// <returns>False when it was paused already.</returns>
+    public Task<bool> PauseAsync(string queue, CancellationToken cancellationToken) =>
+        RunAsync(database => database.SetAddAsync(PausedQueues, queue), cancellationToken);
+
+    /// <returns>False when it was not paused.</returns>
+    public Task<bool> ResumeAsync(string queue, CancellationToken cancellationToken) =>
+        RunAsync(database => database.SetRemoveAsync(PausedQueues, queue), cancellationToken);
+
+    public async Task<IReadOnlySet<string>> PausedAsync(CancellationToken cancellationToken) =>
+        await RunAsync(async database => (await database.SetMembersAsync(PausedQueues)).Select(v => (string)v!).ToHashSet(StringComparer.Ordinal), cancellationToken);
 
     /// <summary>
     /// Gives reservations back, compare-checked: to the head of pending when <paramref name="availableAt"/> is null
@@ -281,6 +380,14 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     private static string KnownQueues => "queues";
 
+    private static string PausedQueues => "queues:paused";
+
+    private static string RecentJobs => "queues:recent";
+
+    private static string AttemptLog(string jobId) => $"queues:attempt-log:{jobId}";
+
+    private static string Metrics(string queue, long minute) => $"queues:{queue}:metrics:{minute.ToString(CultureInfo.InvariantCulture)}";
+
     private static string Pending(string queue) => $"queues:{queue}";
 
     private static string Reserved(string queue) => $"queues:{queue}:reserved";
@@ -292,6 +399,22 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
     private static string Attempts(string queue) => $"queues:{queue}:attempts";
 
     private static string Processed(string queue, long second) => $"queues:{queue}:processed:{second.ToString(CultureInfo.InvariantCulture)}";
+
+    private static FinishedJob Entry(string queue, Settlement item, JobRun run, string state) => new()
+    {
+        Id = JobIdOf(item.Member),
+        Type = run.Type,
+        Queue = queue,
+        State = state,
+        Attempts = item.Attempts,
+        StartedAt = run.StartedAt,
+        DurationMs = Math.Round(run.Duration.TotalMilliseconds, 1),
+        Instance = run.Instance,
+        Error = run.Error,
+    };
+
+    private static List<FinishedJob> Parse(RedisValue[] values) =>
+        [.. values.Select(v => FinishedJob.TryParse(v!)).OfType<FinishedJob>()];
 
     private static IReadOnlyList<string> Members(RedisResult result) => ((RedisResult[])result!).Select(r => (string)r!).ToList();
 

@@ -77,7 +77,7 @@ public sealed class ScheduleAndClusterPagesTests(ClusterFixture cluster, Chromiu
             await Expect(line).ToHaveAttributeAsync("data-stood-down", "2");
             await Expect(line.Locator("[data-requested-by]")).ToHaveTextAsync($"run now by {AdminSignIn.Email}");
             await Expect(line.Locator("td.status-ok")).ToHaveTextAsync(ScheduleRunStatus.Ok);
-            await SaveForReadmeAsync(page, "schedule.png");
+            await ChromiumFixture.SaveReadmeScreenshotAsync(page, "schedule.png");
         });
     }
 
@@ -116,15 +116,7 @@ public sealed class ScheduleAndClusterPagesTests(ClusterFixture cluster, Chromiu
             var deploy = page.GetByRole(AriaRole.Table, new() { Name = "Deploy history" }).Locator($"tr[data-deploy='{release}']").First;
             await Expect(deploy).ToContainTextAsync("release");
             await Expect(deploy.Locator("td.status-ok")).ToHaveTextAsync("ok");
-            await SaveForReadmeAsync(page, "cluster.png");
+            await ChromiumFixture.SaveReadmeScreenshotAsync(page, "cluster.png");
         });
-    }
-
-    /// <summary>The page as the README shows it, under <c>.data/test/screenshots/pages</c>, whence it is copied to <c>docs/screenshots</c>.</summary>
-    private static async Task SaveForReadmeAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(ChromiumFixture.ScreenshotDirectory, "pages");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name), FullPage = true });
     }
 }

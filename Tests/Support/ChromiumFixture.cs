@@ -28,6 +28,22 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public static string ExecutablePath => Environment.GetEnvironmentVariable(ExecutableVariable) is { Length: > 0 } path ? path : DefaultExecutable;
 
+    /// <summary>Set to write the README's screenshots (docs/screenshots) instead of copies under .data.</summary>
+    public const string ReadmeScreenshotsVariable = "SECONDSERVER_README_SCREENSHOTS";
+
+    /// <summary>
+    /// A page as the README shows it: into docs/screenshots when <see cref="ReadmeScreenshotsVariable"/> is set, else
+    /// under <see cref="ScreenshotDirectory"/>/pages, so an ordinary run never changes the committed pictures.
+    /// </summary>
+    public static async Task SaveReadmeScreenshotAsync(IPage page, string name)
+    {
+        var folder = Environment.GetEnvironmentVariable(ReadmeScreenshotsVariable) is { Length: > 0 }
+            ? Path.Combine(TestEnvironment.RepositoryRoot, "docs", "screenshots")
+            : Path.Combine(ScreenshotDirectory, "pages");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name), FullPage = true });
+    }
+
     /// <summary>Where failed tests leave their screenshots; scripts/test lists them after the run.</summary>
     public static string ScreenshotDirectory => Path.Combine(TestEnvironment.RepositoryRoot, ".data", "test", "screenshots");
 

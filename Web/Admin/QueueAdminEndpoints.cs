@@ -14,9 +14,9 @@ internal static class QueueAdminEndpoints
         admin.MapGet("/", async (QueueAdminService queue, CancellationToken cancellationToken) =>
             Results.Ok(await queue.GetOverviewAsync(cancellationToken)));
 
-        admin.MapGet("/failed", async (QueueAdminService queue, [FromQuery(Name = "queue")] string? queueName, int? limit, long? before, CancellationToken cancellationToken) =>
+        admin.MapGet("/failed", async (QueueAdminService queue, [FromQuery(Name = "queue")] string? queueName, string? type, string? text, int? limit, long? before, CancellationToken cancellationToken) =>
         {
-            var page = await queue.ListFailedAsync(queueName, limit ?? 50, before, cancellationToken);
+            var page = await queue.ListFailedAsync(new FailedJobFilter(queueName, type, text), limit ?? 50, before, cancellationToken);
             return Results.Ok(new { items = page.Select(Summary), next = page.Count > 0 ? page[^1].Id : (long?)null });
         });
 
@@ -28,8 +28,8 @@ internal static class QueueAdminEndpoints
         admin.MapPost("/failed/{jobId}/retry", async (string jobId, QueueAdminService queue, CancellationToken cancellationToken) =>
             await queue.RetryAsync(jobId, cancellationToken) ? Results.Accepted(value: new { jobId }) : NoSuchJob());
 
-        admin.MapPost("/failed/retry", async (QueueAdminService queue, [FromQuery(Name = "queue")] string? queueName, CancellationToken cancellationToken) =>
-            Results.Ok(new { retried = await queue.RetryAllAsync(queueName, cancellationToken) }));
+        admin.MapPost("/failed/retry", async (QueueAdminService queue, [FromQuery(Name = "queue")] string? queueName, string? type, string? text, CancellationToken cancellationToken) =>
+            Results.Ok(new { retried = await queue.RetryAllAsync(new FailedJobFilter(queueName, type, text), cancellationToken) }));
 
         admin.MapDelete("/failed/{jobId}", async (string jobId, QueueAdminService queue, CancellationToken cancellationToken) =>
             await queue.DeleteAsync(jobId, cancellationToken) ? Results.NoContent() : NoSuchJob());

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SecondServer.Infrastructure.Data;
+using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 
@@ -12,7 +13,7 @@ namespace SecondServer.Bench;
 /// <summary>
 /// One worker process: the same queue consumers the Worker host runs (QueueWorker, JobRunner, RedisJobQueue), with
 /// the no-op job and without HTTP, S3 or MySQL. MySQL is registered but never reached: a no-op job never fails, so
-/// failed_jobs is never written, and migrations are off.
+/// failed_jobs is never written, and migrations are off (the schema counts as applied).
 /// </summary>
 internal static class BenchWorker
 {
@@ -42,6 +43,10 @@ internal static class BenchWorker
         builder.Services.AddQueue(builder.Configuration);
         builder.Services.AddJob<NoopJob, NoopJob.Handler>(job => job.Queue = NoopJob.Queue);
         builder.Services.AddQueueWorker();
+        // Migrations are off, so nothing would ever mark the schema applied: the consumers would wait forever.
+        var schema = new MigrationState();
+        schema.MarkApplied();
+        builder.Services.AddSingleton(schema);
         using var host = builder.Build();
 
         // Every worker process starts consuming at the same moment, once all are connected and loaded.

@@ -81,11 +81,11 @@ public sealed class RedisJobQueueTests : IAsyncLifetime
         Assert.Equal(("job", 2), (fresh.JobId, fresh.Attempts));
         Assert.NotEqual(stale.Member, fresh.Member);
         Assert.Equal([stale.Member], await _queue.ExtendAsync(Queue, [stale.Member], Visibility, Ct));
-        Assert.Equal([stale.Member], await _queue.CompleteAsync(Queue, [(stale.Member, null)], countAsProcessed: true, Ct));
+        Assert.Equal([stale.Member], await _queue.CompleteAsync(Queue, [new Settlement(stale.Member, null)], succeeded: true, Ct));
         Assert.Equal([stale.Member], await _queue.ReleaseAsync(Queue, [stale.Member], null, refundAttempt: false, Ct));
         Assert.Equal(1, (await CountAsync()).Reserved);
 
-        Assert.Empty(await _queue.CompleteAsync(Queue, [(fresh.Member, null)], countAsProcessed: true, Ct));
+        Assert.Empty(await _queue.CompleteAsync(Queue, [new Settlement(fresh.Member, null)], succeeded: true, Ct));
         Assert.Equal(new QueueCounts(Queue, 0, 0, 0, 0), await CountAsync());
     }
 
@@ -149,7 +149,7 @@ public sealed class RedisJobQueueTests : IAsyncLifetime
         var held = await ReserveAsync(2);
         var lockKey = RedisJobQueue.UniqueKey(UniqueTestJob.JobType, "account-7");
         var done = held.Single(r => r.JobId == first.JobId);
-        Assert.Empty(await _queue.CompleteAsync(Queue, [(done.Member, lockKey)], countAsProcessed: true, Ct));
+        Assert.Empty(await _queue.CompleteAsync(Queue, [new Settlement(done.Member, lockKey)], succeeded: true, Ct));
 
         Assert.True((await _dispatcher.DispatchAsync(new UniqueTestJob("account-7"), null, Ct)).Enqueued);
     }
@@ -185,7 +185,7 @@ public sealed class RedisJobQueueTests : IAsyncLifetime
         }
 
         var held = await ReserveAsync(30);
-        Assert.Empty(await _queue.CompleteAsync(Queue, [.. held.Select(r => (r.Member, (string?)null))], countAsProcessed: true, Ct));
+        Assert.Empty(await _queue.CompleteAsync(Queue, [.. held.Select(r => new Settlement(r.Member, null))], succeeded: true, Ct));
         _time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(0.5, (await CountAsync()).JobsPerSecond);
