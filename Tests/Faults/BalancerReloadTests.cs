@@ -21,7 +21,7 @@ public sealed class BalancerReloadTests(ClusterFixture cluster)
         var movedStatsPort = statsPort + 50;
         var user = await UserTraffic.SignInAsync(cluster.Balancer, $"{Guid.NewGuid():N}@example.com");
         var workerBefore = await WorkerPidAsync();
-        await cluster.HaproxyAsync("set server be_web/web-2 state drain");
+        await cluster.SetReplicaStateAsync("web-2", "drain");
         var load = LoadGenerator.Start(user.Requests(reports: false), concurrency: 4, bound: TimeSpan.FromMinutes(4));
         (int ExitCode, string Output) reload;
         string drainedAfter, workerAfter;
@@ -50,7 +50,7 @@ public sealed class BalancerReloadTests(ClusterFixture cluster)
             await load.DisposeAsync();
             await File.WriteAllTextAsync(settings, original, CancellationToken.None);
             await cluster.RunScriptAsync("up");
-            await cluster.HaproxyAsync("set server be_web/web-2 state ready");
+            await cluster.SetReplicaStateAsync("web-2", "ready");
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(

@@ -16,7 +16,7 @@ namespace SecondServer.Tests.Integration;
 public sealed class MigrationTests : IAsyncLifetime
 {
     // Every migration, oldest first; those after the initial one only add, so the previous release runs beside them.
-    private static readonly string[] AllMigrations = [InitialSchema.Id, ScheduleManualRuns.Id];
+    internal static readonly string[] AllMigrations = [InitialSchema.Id, ScheduleManualRuns.Id];
 
     // The schema rows (as SchemaOf writes them) of what the migrations after the initial one added.
     private static readonly string[] AddedLater =

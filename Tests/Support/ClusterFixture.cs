@@ -130,7 +130,9 @@ public sealed class ClusterFixture : IAsyncLifetime
                 mapfile -t settings < <(app_settings)
                 instance="$1" web="$2" port="$3"; shift 3
                 cd "$web"
-                exec env "${settings[@]}" App__InstanceId="$instance" "$@" "$(command -v dotnet)" "$web/Web.dll" --urls "http://127.0.0.1:$port" >>"$SECONDSERVER_DATA/logs/$instance-replaced.log" 2>&1
+                # Exported, not passed to env: the settings hold the cluster's passwords, and no command line may.
+                for setting in "${settings[@]}" App__InstanceId="$instance" "$@"; do export "${setting?}"; done
+                exec "$(command -v dotnet)" "$web/Web.dll" --urls "http://127.0.0.1:$port" >>"$SECONDSERVER_DATA/logs/$instance-replaced.log" 2>&1
                 """,
                 "replace", instance, web, Ports[$"WEB{n}_PORT"],
             },
@@ -191,6 +193,17 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         ConnectionString = $"Endpoint=http://127.0.0.1:{Ports["S3_PORT"]};AccessKey={Secrets["S3_ACCESS_KEY"]};SecretKey={Secrets["S3_SECRET_KEY"]}",
     });
+
+    /// <summary>
+    /// Sets a replica's state (drain, maint, ready) with scripts/deploy's own function, in both backends that hold it:
+    /// the balancer fails open to be_web_open when no replica is ready, and a drained replica must get nothing there.
+    /// </summary>
+    public async Task SetReplicaStateAsync(string server, string state)
+    {
+        var script = $"source scripts/lib/common.sh && source scripts/lib/cluster.sh && load_cluster_settings && set_replica_state {server} {state}";
+        var (exitCode, output) = await RunAsync("env", $"SECONDSERVER_DATA={DataDirectory}", "bash", "-c", $"cd '{TestEnvironment.RepositoryRoot}' && {script}");
+        Assert.True(exitCode == 0, $"set_replica_state {server} {state}: {output}");
+    }
 
     public async Task<string> HaproxyAsync(string command)
     {

@@ -28,11 +28,13 @@ internal static class SecurityHeaders
 
     public static IApplicationBuilder UseSecurityHeaders(this WebApplication app)
     {
-        var pagePolicy = PagePolicy(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value);
+        // Read on the first request, not while the pipeline is built: by then the options were validated at start-up,
+        // and invalid storage settings end the process with their own clear line, not an exception from here.
+        var pagePolicy = new Lazy<string>(() => PagePolicy(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value));
         return app.Use((context, next) =>
         {
             // Decided now: the exception handler re-points the path at the error page before the response starts.
-            var policy = PagesRegistration.IsPageRequest(context) ? pagePolicy : ApiPolicy;
+            var policy = PagesRegistration.IsPageRequest(context) ? pagePolicy.Value : ApiPolicy;
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
