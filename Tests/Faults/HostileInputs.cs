@@ -110,6 +110,11 @@ internal static class HostileInputs
         ["DisplayName"] = "A Valid Name",
         ["ReturnUrl"] = "/profile",
         ["jobId"] = HostileInputFixture.FailedJobId,
+        // Filters that match no failed job, and a manual slot long stale: a request that got through would still change nothing.
+        ["type"] = "no-such-type",
+        ["text"] = "no such text",
+        ["job"] = "no-such-schedule",
+        ["slot"] = "2026-01-01T00:00:00.5000000Z",
     };
 
     public static readonly Target[] Targets =
@@ -146,6 +151,11 @@ internal static class HostileInputs
         new("POST", "/admin/queue?handler=Retry", Actor.Admin, BodyKind.Form, Csrf: true, Fields: ["jobId"]),
         new("POST", "/admin/queue?handler=Delete", Actor.Admin, BodyKind.Form, Csrf: true, Fields: ["jobId"]),
         new("POST", "/admin/queue?handler=RetryAll", Actor.Admin, BodyKind.Form, Csrf: true),
+        new("POST", "/admin/queue?handler=RetryMatching", Actor.Admin, BodyKind.Form, Csrf: true, Fields: ["type", "text"]),
+        new("POST", "/admin/queue?handler=Pause", Actor.Admin, BodyKind.Form, Csrf: true, TextQuery: ["name"]),
+        new("POST", "/admin/queue?handler=Resume", Actor.Admin, BodyKind.Form, Csrf: true, TextQuery: ["name"]),
+        new("POST", "/admin/schedule?handler=RunNow", Actor.Admin, BodyKind.Form, Csrf: true, Fields: ["job", "slot"]),
+        new("POST", "/admin/queue/jobs/{id}", Actor.Admin, BodyKind.Form, Csrf: true),
         // Pages without a form of their own: a post still meets antiforgery and authorization first.
         new("POST", "/", Actor.Anonymous, BodyKind.Form, Csrf: true),
         new("POST", "/admin/schedule", Actor.Admin, BodyKind.Form, Csrf: true),

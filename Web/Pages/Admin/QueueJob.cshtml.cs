@@ -29,4 +29,7 @@ internal sealed class QueueJobModel(QueueAdminService queue) : PageModel
         Attempts = history.Finished is { } last ? [.. history.EarlierAttempts, last] : history.EarlierAttempts;
         return Page();
     }
+
+    /// <summary>The page only shows a job: a post (it has no form) is refused, not rendered without one.</summary>
+    public IActionResult OnPost() => StatusCode(StatusCodes.Status405MethodNotAllowed);
 }
