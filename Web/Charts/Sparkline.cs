@@ -28,48 +28,24 @@ internal static class Sparkline
         var known = points.Where(p => p is not null).Select(p => p!.Value).ToList();
         var summary = known.Count == 0
             ? $"{what}: no samples yet"
-            : $"{what}: now {Figure(points.LastOrDefault(p => p is not null)!.Value, unit)}, min {Figure(known.Min(), unit)}, max {Figure(known.Max(), unit)}";
+            : $"{what}: now {ChartPlot.Figure(points.LastOrDefault(p => p is not null)!.Value)}{unit}, min {ChartPlot.Figure(known.Min())}{unit}, max {ChartPlot.Figure(known.Max())}{unit}";
         var top = known.Count == 0 ? 1 : Math.Max(known.Max(), 1e-9);
         var step = points.Count > 1 ? (Width - (2 * Pad)) / (points.Count - 1) : 0;
-        var lines = new List<StringBuilder>();
-        StringBuilder? current = null;
-        for (var i = 0; i < points.Count; i++)
-        {
-            if (points[i] is not { } value)
-            {
-                current = null;
-                continue;
-            }
-
-            if (current is null)
-            {
-                current = new StringBuilder();
-                lines.Add(current);
-            }
-
-            var x = Pad + (i * step);
-            var y = Height - Pad - (value / top * (Height - (2 * Pad)));
-            current.Append(CultureInfo.InvariantCulture, $"{x:0.#},{y:0.#} ");
-        }
-
+        var runs = ChartPlot.Runs(points, i => Pad + (i * step), value => Height - Pad - (value / top * (Height - (2 * Pad))));
         var label = HtmlEncoder.Default.Encode(summary);
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"""<svg class="sparkline" role="img" aria-label="{label}" width="{Width}" height="{Height}" viewBox="0 0 {Width} {Height}" xmlns="http://www.w3.org/2000/svg">""");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{label}</title>");
         svg.Append(CultureInfo.InvariantCulture, $"""<line x1="0" y1="{Height - Pad}" x2="{Width}" y2="{Height - Pad}" class="sparkline-base" />""");
-        foreach (var line in lines)
+        foreach (var run in runs)
         {
-            var text = line.ToString().TrimEnd();
             // A lone point has no segment to draw: a dot shows it.
-            svg.Append(text.Contains(' ', StringComparison.Ordinal)
-                ? $"""<polyline points="{text}" class="sparkline-line" />"""
-                : $"""<circle cx="{text.Split(',')[0]}" cy="{text.Split(',')[1]}" r="1.5" class="sparkline-dot" />""");
+            svg.Append(run.Count > 1
+                ? $"""<polyline points="{ChartPlot.Points(run)}" class="sparkline-line" />"""
+                : string.Create(CultureInfo.InvariantCulture, $"""<circle cx="{run[0].X:0.#}" cy="{run[0].Y:0.#}" r="1.5" class="sparkline-dot" />"""));
         }
 
         svg.Append("</svg>");
         return new HtmlString(svg.ToString());
     }
-
-    private static string Figure(double value, string unit) =>
-        string.Create(CultureInfo.InvariantCulture, $"{(value >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.#", CultureInfo.InvariantCulture))}{unit}");
 }

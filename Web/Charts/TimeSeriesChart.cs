@@ -51,7 +51,7 @@ internal static class TimeSeriesChart
         {
             var y = Top + plotHeight - (fraction * plotHeight);
             svg.Append(CultureInfo.InvariantCulture, $"""<line class="grid" x1="{Left}" x2="{Width - Right}" y1="{y:0.#}" y2="{y:0.#}" />""");
-            svg.Append(CultureInfo.InvariantCulture, $"""<text class="axis" x="{Left - 4}" y="{y + 4:0.#}" text-anchor="end">{html.Encode(Figure(top * fraction))}</text>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<text class="axis" x="{Left - 4}" y="{y + 4:0.#}" text-anchor="end">{html.Encode(ChartPlot.Figure(top * fraction))}</text>""");
         }
 
         if (series.Points.Count > 0)
@@ -63,28 +63,11 @@ internal static class TimeSeriesChart
         }
 
         // Gaps break the line: each run of measured points is its own path, with its own filled area.
-        var runs = new List<List<(double X, double Y)>>();
-        List<(double X, double Y)>? run = null;
-        for (var i = 0; i < series.Points.Count; i++)
-        {
-            if (series.Points[i].Value is not { } value)
-            {
-                run = null;
-                continue;
-            }
-
-            if (run is null)
-            {
-                runs.Add(run = []);
-            }
-
-            run.Add((Left + (i * step), Top + plotHeight - (top == 0 ? 0 : value / top * plotHeight)));
-        }
-
+        var runs = ChartPlot.Runs([.. series.Points.Select(p => p.Value)], i => Left + (i * step), value => Top + plotHeight - (top == 0 ? 0 : value / top * plotHeight));
         var baseline = Top + plotHeight;
         foreach (var points in runs)
         {
-            var line = string.Join(' ', points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.X:0.#},{p.Y:0.#}")));
+            var line = ChartPlot.Points(points);
             if (points.Count == 1)
             {
                 svg.Append(CultureInfo.InvariantCulture, $"""<circle class="dot" cx="{points[0].X:0.#}" cy="{points[0].Y:0.#}" r="2" />""");
@@ -115,21 +98,11 @@ internal static class TimeSeriesChart
         var latest = series.Points.Last(p => p.Value.HasValue);
         var peak = series.Points.Where(p => p.Value.HasValue).MaxBy(p => p.Value!.Value);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{series.Title}: latest {Figure(latest.Value!.Value)} {series.Unit} at {latest.At:HH:mm} UTC, peak {Figure(peak.Value!.Value)} {series.Unit} at {peak.At:HH:mm} UTC, mean {Figure(measured.Average())} {series.Unit}.");
+            $"{series.Title}: latest {ChartPlot.Figure(latest.Value!.Value)} {series.Unit} at {latest.At:HH:mm} UTC, peak {ChartPlot.Figure(peak.Value!.Value)} {series.Unit} at {peak.At:HH:mm} UTC, mean {ChartPlot.Figure(measured.Average())} {series.Unit}.");
     }
 
     private static string Clock(DateTimeOffset at, TimeSpan span) =>
         at.UtcDateTime.ToString(span > TimeSpan.FromHours(20) ? "MM-dd HH:mm" : "HH:mm", CultureInfo.InvariantCulture);
-
-    /// <summary>Three significant figures at most, with k and M for large values.</summary>
-    public static string Figure(double value) => Math.Abs(value) switch
-    {
-        >= 1_000_000 => (value / 1_000_000).ToString("0.##", CultureInfo.InvariantCulture) + "M",
-        >= 10_000 => (value / 1000).ToString("0.#", CultureInfo.InvariantCulture) + "k",
-        >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
-        >= 10 => value.ToString("0.#", CultureInfo.InvariantCulture),
-        _ => value.ToString("0.##", CultureInfo.InvariantCulture),
-    };
 
     /// <summary>The y axis' top: 1, 2 or 5 times a power of ten, at or above the peak.</summary>
     private static double NiceCeiling(double peak)
