@@ -47,16 +47,9 @@ internal sealed class ProfilePictureService(ObjectStorage storage, AccountStore 
         var key = $"{KeyPrefix}{accountId.ToString(CultureInfo.InvariantCulture)}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.{type.Extension}";
         await storage.PutAsync(key, picture, type.ContentType, ObjectStorage.ImmutableCacheControl, cancellationToken);
 
-        (bool Found, string? PreviousKey) swap;
-        try
-        {
-            swap = await accounts.SwapPictureKeyAsync(accountId, key, cancellationToken);
-        }
-        catch
-        {
-            await DeleteQuietlyAsync(key, "the account row could not be switched to it");
-            throw;
-        }
+        // A switch that fails may still have changed the row (a cancelled call, or a commit whose acknowledgement
+        // was lost), so the new object is never deleted here: the orphan cleanup removes it once no account points at it.
+        var swap = await accounts.SwapPictureKeyAsync(accountId, key, cancellationToken);
 
         if (!swap.Found)
         {
@@ -65,7 +58,8 @@ internal sealed class ProfilePictureService(ObjectStorage storage, AccountStore 
         }
 
         await profiles.InvalidateAsync(accountId, cancellationToken);
-        if (swap.PreviousKey is not null)
+        // A retried switch whose first commit landed finds this very key in place: nothing was replaced.
+        if (swap.PreviousKey is not null && swap.PreviousKey != key)
         {
             await DeleteQuietlyAsync(swap.PreviousKey, "it was replaced");
         }
