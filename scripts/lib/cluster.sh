@@ -59,6 +59,9 @@ load_secrets() {
 # app_settings: the apps' configuration, one KEY=VALUE a line (environment variable names). Cluster__* describes
 # the cluster to the administrators' cluster and doctor pages, in the words scripts/doctor passes on its command line.
 app_settings() {
+  # Database timeouts well inside the balancer's 30 s server timeout: a replica whose MySQL link hangs (the clients
+  # ignore cancellation then) answers its 503 after a connect or command timeout and EF Core's retries, before
+  # HAProxy gives up on it with a 504.
   local port index=0 private=()
   for port in $(private_ports); do private+=("Cluster__PrivatePorts__$index=$port"); index=$((index + 1)); done
   printf '%s\n' "${private[@]}"
@@ -68,6 +71,7 @@ app_settings() {
     "ConnectionStrings__uploads=Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY" \
     "Storage__PublicEndpoint=$LB_PUBLIC_URL" \
     "Admin__Emails__0=admin@example.com" \
+    "Database__ConnectTimeoutSeconds=3" "Database__CommandTimeoutSeconds=8" \
     "Cluster__Web__0=web-1=http://127.0.0.1:$WEB1_PORT" "Cluster__Web__1=web-2=http://127.0.0.1:$WEB2_PORT" \
     "Cluster__Workers__0=worker-1=http://127.0.0.1:$WORKER_PORT" \
     "Cluster__HaproxyConfig=$DATA/haproxy/haproxy.cfg" "Cluster__HaproxySocket=$DATA/haproxy/admin.sock" \
