@@ -80,7 +80,7 @@ internal static class ExecutableServers
                 {
                     "--no-defaults", $"--datadir={data}", $"--socket={Path.Combine(directory, "mysqld.sock")}", $"--pid-file={Path.Combine(directory, "mysqld.pid")}",
                     "--bind-address=127.0.0.1", $"--user={user}", "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-                    "--max-connections=300", "--innodb-buffer-pool-size=128M", "--innodb-flush-log-at-trx-commit=2", $"--init-file={initFile}",
+                    "--max-connections=300", "--innodb-buffer-pool-size=128M", "--innodb-flush-log-at-trx-commit=2", "--idle-transaction-timeout=10", $"--init-file={initFile}",
                 })
                 {
                     context.Args.Add(argument);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using MySqlConnector;
 using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Faults;
@@ -90,6 +91,51 @@ public sealed class HungDependencyTests(ClusterFixture cluster)
             await replica.DisposeAsync();
             await cluster.WaitUntilBothReplicasUpAsync();
         }
+    }
+
+    /// <summary>
+    /// The case that made the test above flaky: a replica hangs right after taking a row lock (a picture swap's
+    /// <c>SELECT ... FOR UPDATE</c>), so MariaDB sees an idle transaction on a live connection and would keep the lock
+    /// for as long as the hang lasts, stalling every other replica's write to that row. The cluster's
+    /// <c>idle_transaction_timeout</c> ends such a session, so the other writer goes on within seconds.
+    /// </summary>
+    [Fact]
+    public async Task A_replica_hung_inside_a_transaction_holds_its_row_lock_for_seconds_not_for_the_whole_hang()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var email = $"{Guid.NewGuid():N}@example.com";
+        await UserTraffic.SignInAsync(cluster.Balancer, email);
+        await using var forwarder = await PausableForwarder.StartAsync(cluster.Port("MYSQL_PORT"));
+        var login = $"User ID=app;Password={cluster.Secrets["MYSQL_APP_PASSWORD"]};Database=appdb;SslMode=None;Pooling=false;Default Command Timeout=60";
+
+        await using var hung = new MySqlConnection($"Server=127.0.0.1;Port={forwarder.Port};{login}");
+        await hung.OpenAsync(ct);
+        await using var transaction = await hung.BeginTransactionAsync(ct);
+        await using (var lockRow = new MySqlCommand("SELECT id FROM accounts WHERE email = @email FOR UPDATE", hung, transaction))
+        {
+            lockRow.Parameters.AddWithValue("@email", email);
+            Assert.NotNull(await lockRow.ExecuteScalarAsync(ct));
+        }
+
+        await forwarder.PauseAsync();
+        await using var other = new MySqlConnection($"Server=127.0.0.1;Port={cluster.Port("MYSQL_PORT")};{login}");
+        await other.OpenAsync(ct);
+        var started = Stopwatch.GetTimestamp();
+        await using (var rename = new MySqlCommand("UPDATE accounts SET display_name = 'after the hang' WHERE email = @email", other))
+        {
+            rename.Parameters.AddWithValue("@email", email);
+            Assert.Equal(1, await rename.ExecuteNonQueryAsync(ct));
+        }
+
+        var waited = Stopwatch.GetElapsedTime(started);
+        TestContext.Current.TestOutputHelper?.WriteLine($"the other writer waited {waited.TotalSeconds:F1} s for the hung session's row lock");
+        // idle_transaction_timeout (10 s) from the lock, plus a loaded machine's margin; InnoDB alone would wait 50 s.
+        Assert.True(waited < TimeSpan.FromSeconds(25), $"the other writer waited {waited}");
+
+        // The hung session was ended by the server, not merely outwaited: once it resumes, its connection is gone.
+        await forwarder.ResumeAsync();
+        await using var next = new MySqlCommand("SELECT 1", hung, transaction);
+        await Assert.ThrowsAnyAsync<MySqlException>(() => next.ExecuteScalarAsync(ct));
     }
 
     // Straight from web-2, with a client that waits far longer than the check may take.
