@@ -5,6 +5,7 @@ using System.Text.Json;
 using Dapper;
 using SecondServer.Application.Reports;
 using SecondServer.Tests.Support;
+using StackExchange.Redis;
 
 namespace SecondServer.Tests.Faults;
 
@@ -31,8 +32,7 @@ public sealed class WorkerCrashTests(ClusterFixture cluster)
         try
         {
             // Queued while no worker runs, so the worker starts with all of them waiting and the kill below finds it
-            // busy: enough of them that draining them takes the worker far longer than one look at the queue, however
-            // fast the machine (thirty were once done before the first look).
+            // busy with some and the rest still queued.
             const int Reports = 200;
             await cluster.SupervisorAsync("stop", "apps:worker-1");
             for (var i = 0; i < Reports; i++)
@@ -42,12 +42,16 @@ public sealed class WorkerCrashTests(ClusterFixture cluster)
                 ids.Add((await queued.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid());
             }
 
-            await cluster.SupervisorAsync("start", "apps:worker-1");
-            var pid = await cluster.PidOfAsync("apps:worker-1");
-            Assert.True(pid > 0, "worker-1 is not running under supervisord");
-            await Eventually.WaitAsync(() => QueueAsync(admin), q => q.Reserved > 0, TimeSpan.FromSeconds(60), "worker-1 to take jobs");
+            // Killed the moment it holds jobs, seen in Redis itself: a fast worker drains all 200 within the two
+            // seconds supervisord waits before it calls a start done, so a look through the API could come too late.
+            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Port("REDIS_PORT")},password={cluster.Secrets["REDIS_PASSWORD"]}");
+            var reserved = redis.GetDatabase();
+            var heldBefore = await reserved.SortedSetLengthAsync("ss:queues:reports:reserved");
+            var starting = cluster.SupervisorAsync("start", "apps:worker-1");
+            var pid = await Eventually.WaitAsync(() => cluster.PidOfAsync("apps:worker-1"), p => p > 0, TimeSpan.FromSeconds(60), "worker-1 to be spawned");
             using (var victim = Process.GetProcessById(pid))
             {
+                await Eventually.WaitAsync(() => reserved.SortedSetLengthAsync("ss:queues:reports:reserved"), n => n > heldBefore, TimeSpan.FromSeconds(60), "worker-1 to take jobs", TimeSpan.FromMilliseconds(2));
                 victim.Kill();
                 await victim.WaitForExitAsync(ct);
             }
@@ -55,6 +59,7 @@ public sealed class WorkerCrashTests(ClusterFixture cluster)
             // The jobs it held stay reserved by the dead worker until their visibility deadline; supervisord starts a
             // new worker meanwhile, which takes the rest and then those.
             var killedAt = Stopwatch.GetTimestamp();
+            await starting;
             afterKill = await QueueAsync(admin);
             await Eventually.WaitAsync(() => StatusesAsync(ids), s => s.Keys.All(k => k is "done" or "failed"), TimeSpan.FromMinutes(4), "every report to finish");
             returned = Stopwatch.GetElapsedTime(killedAt);

@@ -3,7 +3,7 @@ namespace SecondServer.Tests.Support;
 /// <summary>Waits for a condition instead of sleeping for a guessed time.</summary>
 internal static class Eventually
 {
-    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         T last;
@@ -20,7 +20,7 @@ internal static class Eventually
                 throw new TimeoutException($"Waited {timeout.TotalSeconds:0.#}s for {what}; last seen: {last}");
             }
 
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken);
         }
     }
 }
