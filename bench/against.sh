@@ -43,9 +43,9 @@ chmod +x "$RUN/no-redis-benchmark"
 
 PASSWORD="$(random_secret)"
 step "Starting Redis on 127.0.0.1:$PORT"
-eval "exec $(redis_command "$PORT" "$PASSWORD" "$RUN/redis")" >"$RUN/logs/redis.log" 2>&1 &
+eval "exec $(redis_command "$PORT" "$RUN/redis" "$(redis_config "$RUN/redis" "$PASSWORD")")" >"$RUN/logs/redis.log" 2>&1 &
 REDIS_PID=$!
-wait_for "Redis answering PING" 20 redis-cli -p "$PORT" -a "$PASSWORD" --no-auth-warning ping
+wait_for "Redis answering PING" 20 redis_ping "$PORT" "$PASSWORD"
 
 declare -A BENCH=([before]="$RUN/before/bench/Bench/bin/Release/net10.0/Bench.dll" [after]="$ROOT/bench/Bench/bin/Release/net10.0/Bench.dll")
 for run in $(seq "$RUNS"); do
