@@ -24,7 +24,7 @@ try
     if (builder.ExecutionContext.IsPublishMode)
     {
         // One web project: a deployment scales it with its platform's replica settings behind the platform's ingress
-        // (README, "Publishing"), so neither the two named replicas nor HAProxy belong in the manifest.
+        // (docs/apphost.md, "Publishing"), so neither the two named replicas nor HAProxy belong in the manifest.
         Services.Add<Projects.Web>(builder, "web", servers).WithExternalHttpEndpoints();
         Services.Add<Projects.Worker>(builder, "worker", servers);
     }

@@ -86,7 +86,7 @@ for run in $(seq "$RUNS"); do
       ConnectionStrings__uploads="Endpoint=http://127.0.0.1:$S3_PORT;AccessKey=$S3_KEY;SecretKey=$S3_SECRET" Storage__Bucket="bench-$release" \
       Logging__LogLevel__Default=Warning Shutdown__DrainDelay=00:00:00 && exec dotnet "${WEB[$release]}") >"$RUN/logs/web-$release-$run.log" 2>&1 &
     web=$!
-    PIDS+=($web)
+    PIDS+=("$web")
     wait_for "the $release replica ready" 90 curl -fsS "http://127.0.0.1:$WEB_PORT/health/ready"
     jar="$RUN/cookies-$release-$run"
     curl -fsS -o /dev/null -H 'Content-Type: application/json' -d "{\"email\":\"bench-$run@example.com\",\"password\":\"correct horse battery\",\"displayName\":\"Bench\"}" "http://127.0.0.1:$WEB_PORT/api/account/register" || true
@@ -110,6 +110,7 @@ row() { # row LABEL RUNS
   local values; read -r -a values <<<"$2"
   printf '| %s | %s | %s |\n' "$1" "$(printf '%s\n' "${values[@]}" | median)" "$(printf '%s, ' "${values[@]}" | sed 's/, $//')"
 }
+# shellcheck disable=SC2086 # RUNS is a space-separated list: one line per figure
 ratio() { awk -v a="$(printf '%s\n' $1 | median)" -v b="$(printf '%s\n' $2 | median)" 'BEGIN { printf "%.2f", b / a }'; }
 
 {

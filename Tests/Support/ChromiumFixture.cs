@@ -28,11 +28,11 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public static string ExecutablePath => Environment.GetEnvironmentVariable(ExecutableVariable) is { Length: > 0 } path ? path : DefaultExecutable;
 
-    /// <summary>Set to write the README's screenshots (docs/screenshots) instead of copies under .data.</summary>
+    /// <summary>Set to write the documentation's screenshots (docs/screenshots, shown by docs/pages.md) instead of copies under .data.</summary>
     public const string ReadmeScreenshotsVariable = "SECONDSERVER_README_SCREENSHOTS";
 
     /// <summary>
-    /// A page as the README shows it: into docs/screenshots when <see cref="ReadmeScreenshotsVariable"/> is set, else
+    /// A page as docs/pages.md shows it: into docs/screenshots when <see cref="ReadmeScreenshotsVariable"/> is set, else
     /// under <see cref="ScreenshotDirectory"/>/pages, so an ordinary run never changes the committed pictures.
     /// </summary>
     public static async Task SaveReadmeScreenshotAsync(IPage page, string name)

@@ -140,7 +140,7 @@ public sealed class ServerContainers : IAsyncDisposable
 
     private static string Invariant(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The images, from configuration (see the class summary and the README); scripts/test sets the exact builds.</summary>
+    /// <summary>The images, from configuration (see the class summary and docs/testing.md); scripts/test sets the exact builds.</summary>
     internal static class Images
     {
         public static string Redis => Configured("SECONDSERVER_TEST_REDIS_IMAGE", "secondserver/redis:latest");

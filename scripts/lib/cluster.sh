@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The local cluster's settings, secrets and generated configuration, shared by scripts/up, scripts/down and
 # scripts/deploy. Sourced, never run. A second cluster (the cluster tests use one) is just another
 # SECONDSERVER_DATA folder with other ports: they are remembered in its cluster.env on first run.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts in scripts/: progress output, installing what is missing, waiting for servers.
 # Sourced, never run.
 

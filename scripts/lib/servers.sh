@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Command lines of the shared servers, used both by the benchmarks (plain background processes) and scripts/up
 # (the same command lines under supervisord). Sourced, never run.
 # No secret ever goes on a command line: /proc/<pid>/cmdline (ps) is readable by every local user. Secrets reach a
@@ -30,6 +31,7 @@ mariadb_initialize() {
   [ -f "$dir/data/.initialized" ] && return 0
   rm -rf "$dir/data"
   mkdir -p "$dir/data"
+  # shellcheck disable=SC2034 # CURRENT_LOG is read by fail (scripts/lib/common.sh)
   mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" --auth-root-authentication-method=socket \
     --skip-test-db >"$dir/install.log" 2>&1 || { CURRENT_LOG="$dir/install.log"; fail "mariadb-install-db failed"; }
   touch "$dir/data/.initialized"

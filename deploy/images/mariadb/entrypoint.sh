@@ -43,7 +43,11 @@ if [ "${1:-}" = mariadbd ] || [ "${1:-}" = mysqld ]; then
         case "$file" in
           *.sql) [ -n "${MYSQL_DATABASE:-}" ] && echo "USE \`$MYSQL_DATABASE\`;"; cat "$file"; echo ;;
           *.sql.gz) [ -n "${MYSQL_DATABASE:-}" ] && echo "USE \`$MYSQL_DATABASE\`;"; gunzip -c "$file"; echo ;;
-          *.sh) echo "entrypoint: sourcing $file" >&2; . "$file" ;;
+          *.sh)
+            echo "entrypoint: sourcing $file" >&2
+            # shellcheck source=/dev/null # the image's user supplies these scripts
+            . "$file"
+            ;;
         esac
       done
       echo "FLUSH PRIVILEGES;"
