@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using SecondServer.ServiceDefaults;
 using SecondServer.ServiceDefaults.Health;
 using SecondServer.ServiceDefaults.Http;
 using SecondServer.ServiceDefaults.Lifecycle;
@@ -19,12 +20,12 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Registers telemetry, health checks, service discovery, HttpClient resilience, forwarded headers, X-Served-By and graceful shutdown.</summary>
+    /// <summary>Registers the <see cref="InstanceIdentity"/>, telemetry, health checks, service discovery, HttpClient resilience, forwarded headers, X-Served-By and graceful shutdown.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        InstanceIdentity.Resolve(builder.Configuration, builder.Environment);
+        InstanceIdentity.Of(builder);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();

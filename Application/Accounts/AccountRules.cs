@@ -38,6 +38,17 @@ internal static class AccountRules
         _ => null,
     };
 
+    /// <summary>
+    /// Sign-in checks only presence and size: a malformed email is just a failed sign-in, and a password set under
+    /// other length rules must still reach the hash comparison.
+    /// </summary>
+    public static string? SignInEmailError(string? email) =>
+        string.IsNullOrWhiteSpace(email) ? "Email is required." : email.Length > MaxEmailLength ? "Email is too long." : null;
+
+    /// <inheritdoc cref="SignInEmailError"/>
+    public static string? SignInPasswordError(string? password) =>
+        password is { Length: > 0 and <= MaxPasswordLength } ? null : PasswordError(password);
+
     public static string? DisplayNameError(string? displayName) => displayName?.Trim() switch
     {
         null or "" => "Display name is required.",

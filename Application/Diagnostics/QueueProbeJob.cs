@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Application.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
+using SecondServer.ServiceDefaults;
 
 namespace SecondServer.Application.Diagnostics;
 
@@ -22,7 +22,7 @@ internal sealed record QueueProbeJob(string Label, int WorkMilliseconds, string?
     public static string GateKey(string gate) => $"queue-probe-gate:{gate}";
 }
 
-internal sealed class QueueProbeHandler(IDbContextFactory<AppDbContext> contexts, RedisConnection redis, IConfiguration configuration, TimeProvider time) : IJobHandler<QueueProbeJob>
+internal sealed class QueueProbeHandler(IDbContextFactory<AppDbContext> contexts, RedisConnection redis, InstanceIdentity instance, TimeProvider time) : IJobHandler<QueueProbeJob>
 {
     private static readonly TimeSpan GatePollInterval = TimeSpan.FromMilliseconds(50);
 
@@ -33,7 +33,7 @@ internal sealed class QueueProbeHandler(IDbContextFactory<AppDbContext> contexts
             JobId = context.JobId,
             Label = job.Label,
             Attempt = context.Attempt,
-            Instance = configuration["App:InstanceId"] ?? Environment.MachineName,
+            Instance = instance.Name,
             StartedAt = time.GetUtcNow().UtcDateTime,
         };
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))

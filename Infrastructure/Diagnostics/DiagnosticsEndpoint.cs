@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SecondServer.ServiceDefaults;
 using IPNetwork = System.Net.IPNetwork;
 
 namespace SecondServer.Infrastructure.Diagnostics;
@@ -28,7 +29,7 @@ internal static class DiagnosticsEndpoint
         var networks = allowed.Select(value => IPNetwork.TryParse(value, out var network) ? network
             : IPAddress.TryParse(value, out var address) ? new IPNetwork(address, address.GetAddressBytes().Length * 8)
             : throw new InvalidOperationException($"{AllowedNetworksKey} holds '{value}', which is neither an IP address nor a CIDR network.")).ToList();
-        var instance = configuration["App:InstanceId"] ?? "unknown";
+        var instance = endpoints.ServiceProvider.GetRequiredService<InstanceIdentity>().Name;
         return endpoints.MapGet(Path, async (HttpContext context, Fingerprints fingerprints, CancellationToken cancellationToken) =>
             IsInternal(context.Request.Headers, context.Connection.RemoteIpAddress, networks)
                 ? Results.Json(await fingerprints.CollectAsync(instance, cancellationToken))

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SecondServer.ServiceDefaults;
 
 namespace SecondServer.Infrastructure.Queue;
 
@@ -91,7 +91,7 @@ internal sealed partial class JobRunner(
     FailedJobStore failedJobs,
     IServiceScopeFactory scopes,
     IOptions<QueueOptions> options,
-    IConfiguration configuration,
+    InstanceIdentity instance,
     TimeProvider time,
     ILogger<JobRunner> logger)
 {
@@ -100,7 +100,7 @@ internal sealed partial class JobRunner(
     /// <summary>An error kept with a run is cut here: enough for the trace, bounded for the lists in Redis.</summary>
     private const int ErrorKept = 8 * 1024;
     private readonly QueueOptions _options = options.Value;
-    private readonly string _instance = configuration["App:InstanceId"] ?? Environment.MachineName;
+    private readonly string _instance = instance.Name;
 
     /// <summary>Runs the job; <paramref name="abort"/> fires when the stop timeout has run out (the run is cancelled, the job released).</summary>
     public async Task<JobOutcome> RunAsync(Lease lease, CancellationToken abort)

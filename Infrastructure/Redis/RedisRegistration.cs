@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Configuration;
 using SecondServer.Infrastructure.Locking;
+using SecondServer.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace SecondServer.Infrastructure.Redis;
@@ -22,7 +23,7 @@ internal static class RedisRegistration
 
         // One multiplexer per process, with Aspire's logging and tracing. Its health check is added below under the
         // name "redis" (what /health/ready has always reported) and with a timeout, so a hung server fails it in time.
-        var clientName = (configuration["App:InstanceId"] ?? "secondserver").Replace(' ', '-').Replace(':', '-');
+        var clientName = InstanceIdentity.Of(builder).Name.Replace(' ', '-').Replace(':', '-');
         builder.AddRedisClient(ConnectionStringKeys.Redis,
             settings => settings.DisableHealthChecks = true,
             options => RedisOptions.ApplyClusterDefaults(options, clientName));

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Data.Migrations;
+using SecondServer.ServiceDefaults;
 
 namespace SecondServer.Infrastructure.Scheduling;
 
@@ -34,11 +34,11 @@ internal sealed class Scheduler(
     MigrationState migrations,
     IServiceScopeFactory scopes,
     IOptions<SchedulingOptions> options,
-    IConfiguration configuration,
+    InstanceIdentity instance,
     TimeProvider time,
     ILogger<Scheduler> logger) : BackgroundService
 {
-    private readonly string _instance = configuration["App:InstanceId"] ?? Environment.MachineName;
+    private readonly string _instance = instance.Name;
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly CancellationTokenSource _abortRuns = new();
     private DateTimeOffset _started;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace SecondServer.ServiceDefaults.Health;
@@ -21,7 +21,7 @@ internal static class HealthEndpoints
 
     public static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var instance = endpoints.ServiceProvider.GetService(typeof(IConfiguration)) is IConfiguration c ? c["App:InstanceId"] : null;
+        var instance = endpoints.ServiceProvider.GetRequiredService<InstanceIdentity>().Name;
         endpoints.MapHealthChecks(LivePath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(LiveTag),
@@ -33,7 +33,7 @@ internal static class HealthEndpoints
         }).DisableHttpMetrics();
     }
 
-    private static Task WriteJson(HttpContext context, HealthReport report, string? instance)
+    private static Task WriteJson(HttpContext context, HealthReport report, string instance)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";

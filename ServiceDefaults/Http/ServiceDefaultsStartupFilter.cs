@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 
 namespace SecondServer.ServiceDefaults.Http;
 
@@ -9,17 +8,16 @@ namespace SecondServer.ServiceDefaults.Http;
 /// them or order them wrongly: forwarded headers first (everything after sees the client's IP and scheme), then
 /// the replica's name on every response.
 /// </summary>
-internal sealed class ServiceDefaultsStartupFilter(IConfiguration configuration) : IStartupFilter
+internal sealed class ServiceDefaultsStartupFilter(InstanceIdentity instance) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        var instanceId = configuration[InstanceIdentity.Key] ?? "unknown";
         app.UseForwardedHeaders();
         app.Use((context, nextMiddleware) =>
         {
             context.Response.OnStarting(() =>
             {
-                context.Response.Headers["X-Served-By"] = instanceId;
+                context.Response.Headers["X-Served-By"] = instance.Name;
                 return Task.CompletedTask;
             });
             return nextMiddleware(context);

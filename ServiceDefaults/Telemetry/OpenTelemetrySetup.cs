@@ -6,7 +6,6 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using SecondServer.ServiceDefaults.Http;
 
 namespace SecondServer.ServiceDefaults.Telemetry;
 
@@ -35,7 +34,7 @@ internal static class OpenTelemetrySetup
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(
                 serviceName: builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName,
-                serviceInstanceId: namedByEnvironment ? null : builder.Configuration[InstanceIdentity.Key],
+                serviceInstanceId: namedByEnvironment ? null : InstanceIdentity.Of(builder).Name,
                 autoGenerateServiceInstanceId: false))
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()

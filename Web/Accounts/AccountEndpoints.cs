@@ -32,34 +32,22 @@ internal static class AccountEndpoints
 
     internal sealed record MeResponse(string Email, string DisplayName, string? PictureUrl);
 
-    private static async Task<IResult> RegisterAsync(RegisterRequest request, AccountService accounts, CancellationToken ct)
-    {
-        var errors = Errors(("email", AccountRules.EmailError(request.Email)), ("password", AccountRules.PasswordError(request.Password)), ("displayName", AccountRules.DisplayNameError(request.DisplayName)));
-        if (errors.Count > 0)
+    private static async Task<IResult> RegisterAsync(RegisterRequest request, AccountService accounts, CancellationToken ct) =>
+        await accounts.RegisterAsync(request.Email, request.Password, request.DisplayName, ct) switch
         {
-            return Results.ValidationProblem(errors, title: "The registration is not valid.");
-        }
-
-        var account = await accounts.RegisterAsync(request.Email!, request.Password!, request.DisplayName!, ct);
-        return account is null
-            ? Results.Problem(title: "An account with this email exists already.", statusCode: StatusCodes.Status409Conflict)
-            : Results.Created("/api/me", new { email = account.Email, displayName = account.DisplayName });
-    }
+            RegisterResult.Created { Account: var account } => Results.Created("/api/me", new { email = account.Email, displayName = account.DisplayName }),
+            RegisterResult.Invalid { Errors: var errors } => ValidationProblem(errors, "The registration is not valid."),
+            _ => Results.Problem(title: "An account with this email exists already.", statusCode: StatusCodes.Status409Conflict),
+        };
 
     private static async Task<IResult> LoginAsync(LoginRequest request, HttpContext http, AccountService accounts, ProfileCache profiles,
         SessionSignIn signIn, ObjectStorage storage, CancellationToken ct)
     {
-        var errors = Errors(
-            ("email", string.IsNullOrWhiteSpace(request.Email) ? "Email is required." : request.Email.Length > AccountRules.MaxEmailLength ? "Email is too long." : null),
-            ("password", AccountRules.PasswordError(request.Password) is { } e && request.Password is null or "" or { Length: > AccountRules.MaxPasswordLength } ? e : null));
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors, title: "The sign-in request is not valid.");
-        }
-
         var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        switch (await accounts.LoginAsync(request.Email!, request.Password!, address, ct))
+        switch (await accounts.LoginAsync(request.Email, request.Password, address, ct))
         {
+            case LoginResult.Invalid { Errors: var errors }:
+                return ValidationProblem(errors, "The sign-in request is not valid.");
             case LoginResult.Throttled throttled:
                 http.Response.Headers.RetryAfter = Math.Ceiling(throttled.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
                 return Results.Problem(title: "Too many failed sign-ins.", detail: "Wait before trying again.", statusCode: StatusCodes.Status429TooManyRequests);
@@ -81,16 +69,10 @@ internal static class AccountEndpoints
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, HttpContext http, AccountService accounts, RedisTicketStore tickets,
         SessionSignIn signIn, CancellationToken ct)
     {
-        var errors = Errors(("currentPassword", string.IsNullOrEmpty(request.CurrentPassword) ? "The current password is required." : null), ("newPassword", AccountRules.PasswordError(request.NewPassword)));
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors, title: "The password change is not valid.");
-        }
-
         var accountId = http.User.AccountId();
-        if (!await accounts.ChangePasswordAsync(accountId, request.CurrentPassword!, request.NewPassword!, ct))
+        if (await accounts.ChangePasswordAsync(accountId, request.CurrentPassword, request.NewPassword, ct) is ChangePasswordResult.Invalid { Errors: var errors })
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong."] }, title: "The password change is not valid.");
+            return ValidationProblem(errors, "The password change is not valid.");
         }
 
         // A changed password ends every session of the account, on every replica; this one continues under a new key.
@@ -114,19 +96,18 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> UpdateProfileAsync(UpdateProfileRequest request, HttpContext http, AccountService accounts, ProfileCache profiles, ObjectStorage storage, CancellationToken ct)
     {
-        if (AccountRules.DisplayNameError(request.DisplayName) is { } error)
+        var accountId = http.User.AccountId();
+        if (await accounts.UpdateDisplayNameAsync(accountId, request.DisplayName, ct) is UpdateDisplayNameResult.Invalid { Errors: var errors })
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["displayName"] = [error] }, title: "The profile is not valid.");
+            return ValidationProblem(errors, "The profile is not valid.");
         }
 
-        var accountId = http.User.AccountId();
-        await accounts.UpdateDisplayNameAsync(accountId, request.DisplayName!, ct);
         return Results.Ok(ToResponse((await profiles.GetAsync(accountId, ct))!, storage));
     }
 
     private static MeResponse ToResponse(Profile profile, ObjectStorage storage) =>
         new(profile.Email, profile.DisplayName, ProfilePictureEndpoints.UrlFor(profile.PictureKey, storage));
 
-    private static Dictionary<string, string[]> Errors(params (string Field, string? Error)[] checks) =>
-        checks.Where(c => c.Error is not null).ToDictionary(c => c.Field, c => new[] { c.Error! });
+    private static IResult ValidationProblem(IReadOnlyDictionary<string, string> errors, string title) =>
+        Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: title);
 }

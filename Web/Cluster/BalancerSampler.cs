@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SecondServer.ServiceDefaults;
 using SecondServer.Web.Doctor;
 
 namespace SecondServer.Web.Cluster;
@@ -15,7 +16,7 @@ namespace SecondServer.Web.Cluster;
 internal sealed class BalancerSampler(
     IOptions<ClusterOptions> options,
     BalancerSamples samples,
-    IConfiguration configuration,
+    InstanceIdentity instance,
     TimeProvider time,
     ILogger<BalancerSampler> logger) : BackgroundService
 {
@@ -26,7 +27,6 @@ internal sealed class BalancerSampler(
             return;
         }
 
-        var instance = configuration["App:InstanceId"] ?? Environment.MachineName;
         var probe = new ClusterProbe(options.Value.ToSettings(), ClusterProbe.DefaultTimeout);
         using var timer = new PeriodicTimer(BalancerSamples.Interval, time);
         string? lastError = null;
@@ -49,7 +49,7 @@ internal sealed class BalancerSampler(
 
                 lastError = null;
                 var sample = new BalancerSample(time.GetUtcNow(), [.. servers.Select(s => new ServerSample(s.Name, s.Status, s.Requests, s.ResponseTimeMs, (long?)s.InStateFor?.TotalSeconds))]);
-                await samples.TryAddAsync(sample, instance, stoppingToken);
+                await samples.TryAddAsync(sample, instance.Name, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using SecondServer.ServiceDefaults;
 
 namespace SecondServer.Web.Errors;
 
@@ -9,7 +10,7 @@ internal static class ProblemRegistration
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions["requestId"] = context.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
-            context.ProblemDetails.Extensions["instance"] = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["App:InstanceId"];
+            context.ProblemDetails.Extensions["instance"] = context.HttpContext.RequestServices.GetRequiredService<InstanceIdentity>().Name;
         });
         services.AddExceptionHandler<ProblemResponses>();
         // Malformed JSON and missing bodies reach ProblemResponses as exceptions, with the reason in the message.

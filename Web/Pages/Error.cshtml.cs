@@ -3,12 +3,13 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SecondServer.Infrastructure;
+using SecondServer.ServiceDefaults;
 
 namespace SecondServer.Web.Pages;
 
 /// <summary>What a person sees instead of a stack trace: what went wrong in words, and the id to find it by.</summary>
 [IgnoreAntiforgeryToken]
-internal sealed class ErrorModel(DependencyFailures dependencies, IConfiguration configuration) : PageModel
+internal sealed class ErrorModel(DependencyFailures dependencies, InstanceIdentity instance) : PageModel
 {
     public string Title { get; private set; } = "Something went wrong";
 
@@ -16,7 +17,7 @@ internal sealed class ErrorModel(DependencyFailures dependencies, IConfiguration
 
     public string RequestId { get; private set; } = "";
 
-    public string? Instance => configuration["App:InstanceId"];
+    public string Instance => instance.Name;
 
     public void OnGet() => Describe();
 

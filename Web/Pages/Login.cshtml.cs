@@ -21,14 +21,11 @@ internal sealed class LoginModel(AccountService accounts, SessionSignIn signIn) 
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(Email) || string.IsNullOrEmpty(Password) || Email.Length > AccountRules.MaxEmailLength || Password.Length > AccountRules.MaxPasswordLength)
-        {
-            Problem = "Enter your email and password.";
-            return Page();
-        }
-
         switch (await accounts.LoginAsync(Email, Password, HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown", ct))
         {
+            case LoginResult.Invalid:
+                Problem = "Enter your email and password.";
+                return Page();
             case LoginResult.Succeeded { Account: var account }:
                 await signIn.SignInAsync(HttpContext, account.Id, account.Email);
                 return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/profile");

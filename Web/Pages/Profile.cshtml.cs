@@ -29,15 +29,14 @@ internal sealed class ProfileModel(ProfileCache profiles, AccountService account
 
     public async Task<IActionResult> OnPostNameAsync(CancellationToken ct)
     {
-        NameError = AccountRules.DisplayNameError(DisplayName);
-        if (NameError is null)
+        if (await accounts.UpdateDisplayNameAsync(User.AccountId(), DisplayName, ct) is UpdateDisplayNameResult.Invalid { Errors: var errors })
         {
-            await accounts.UpdateDisplayNameAsync(User.AccountId(), DisplayName!, ct);
-            TempData["Flash"] = "Your name is saved.";
-            return RedirectToPage();
+            NameError = errors.GetValueOrDefault("displayName");
+            return await LoadAsync(keepName: true, ct) ? Page() : Redirect("/login");
         }
 
-        return await LoadAsync(keepName: true, ct) ? Page() : Redirect("/login");
+        TempData["Flash"] = "Your name is saved.";
+        return RedirectToPage();
     }
 
     public async Task<IActionResult> OnPostPictureAsync(CancellationToken ct)

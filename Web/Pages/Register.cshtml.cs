@@ -16,34 +16,24 @@ internal sealed class RegisterModel(AccountService accounts, SessionSignIn signI
     [BindProperty]
     public string? Password { get; set; }
 
-    public Dictionary<string, string> Errors { get; } = [];
+    public IReadOnlyDictionary<string, string> Errors { get; private set; } = new Dictionary<string, string>();
 
     public string? Problem { get; private set; }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        foreach (var (field, error) in new[] { ("email", AccountRules.EmailError(Email)), ("displayName", AccountRules.DisplayNameError(DisplayName)), ("password", AccountRules.PasswordError(Password)) })
+        switch (await accounts.RegisterAsync(Email, Password, DisplayName, ct))
         {
-            if (error is not null)
-            {
-                Errors[field] = error;
-            }
+            case RegisterResult.Created { Account: var account }:
+                await signIn.SignInAsync(HttpContext, account.Id, account.Email);
+                TempData["Flash"] = $"Welcome, {account.DisplayName}.";
+                return Redirect("/profile");
+            case RegisterResult.Invalid { Errors: var errors }:
+                Errors = errors;
+                return Page();
+            default:
+                Errors = new Dictionary<string, string> { ["email"] = "An account with this email exists already." };
+                return Page();
         }
-
-        if (Errors.Count > 0)
-        {
-            return Page();
-        }
-
-        var account = await accounts.RegisterAsync(Email!, Password!, DisplayName!, ct);
-        if (account is null)
-        {
-            Errors["email"] = "An account with this email exists already.";
-            return Page();
-        }
-
-        await signIn.SignInAsync(HttpContext, account.Id, account.Email);
-        TempData["Flash"] = $"Welcome, {account.DisplayName}.";
-        return Redirect("/profile");
     }
 }

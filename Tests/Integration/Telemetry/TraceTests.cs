@@ -79,8 +79,8 @@ public sealed class TraceTests : IAsyncLifetime
         return span.Kind == ActivityKind.Client && span.GetTagItem("url.full") is string url && url.StartsWith(endpoint, StringComparison.Ordinal);
     }
 
-    private static string? InstanceOf(TestHost host) =>
-        host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["App:InstanceId"];
+    private static string InstanceOf(TestHost host) =>
+        host.Services.GetRequiredService<SecondServer.ServiceDefaults.InstanceIdentity>().Name;
 
     private static bool IsBelow(Activity span, Activity ancestor, SpanList all)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SecondServer.Infrastructure.Auditing;
 using SecondServer.Infrastructure.Queue;
+using SecondServer.ServiceDefaults;
 using SecondServer.Web.Charts;
 
 namespace SecondServer.Web.Pages.Admin;
@@ -12,7 +13,7 @@ namespace SecondServer.Web.Pages.Admin;
 /// jobs, the failed jobs (filtered, retried one by one or all matching), pausing, and the audit trail of every
 /// action taken here. Every action is a form post (antiforgery-checked by Razor Pages), then a redirect.
 /// </summary>
-internal sealed class QueueModel(QueueAdminService queue, AuditLog audit, IConfiguration configuration) : PageModel
+internal sealed class QueueModel(QueueAdminService queue, AuditLog audit, InstanceIdentity instance) : PageModel
 {
     /// <summary>The page shows the newest failures; the API pages through all of them.</summary>
     public const int FailedShown = 20;
@@ -139,7 +140,7 @@ internal sealed class QueueModel(QueueAdminService queue, AuditLog audit, IConfi
     private static string Gone(string jobId) => $"Job {jobId} is no longer among the failed jobs (retried or deleted already).";
 
     private Task RecordAsync(string action, string target, CancellationToken ct) =>
-        audit.RecordAsync(User.FindFirstValue(ClaimTypes.Email) ?? "unknown", action, target, configuration["App:InstanceId"] ?? Environment.MachineName, ct);
+        audit.RecordAsync(User.FindFirstValue(ClaimTypes.Email) ?? "unknown", action, target, instance.Name, ct);
 
     /// <summary>Post, redirect, get: a reload never repeats the action, and another operator's click shows as gone.</summary>
     private RedirectToPageResult Done(string message, string? selected = null)
