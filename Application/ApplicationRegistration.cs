@@ -4,8 +4,8 @@ using SecondServer.Application.Accounts;
 using SecondServer.Application.Admin;
 using SecondServer.Application.Data;
 using SecondServer.Application.Data.Migrations;
-using SecondServer.Application.Diagnostics;
 using SecondServer.Application.Profiles;
+using SecondServer.Application.QueueProbe;
 using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data;
 
@@ -20,7 +20,7 @@ internal static class ApplicationRegistration
         builder.Services.AddAccounts(builder.Configuration);
         builder.Services.AddProfiles(builder.Configuration);
         builder.Services.AddReports();
-        builder.Services.AddDiagnostics();
+        builder.Services.AddQueueProbe();
         builder.Services.AddAdminSchedules();
         return builder;
     }

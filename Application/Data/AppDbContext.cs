@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using SecondServer.Application.Accounts;
-using SecondServer.Application.Diagnostics;
+using SecondServer.Application.QueueProbe;
 using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data;
 

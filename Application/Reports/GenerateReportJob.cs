@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
-using Amazon.S3;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using SecondServer.Application.Data;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Storage;
@@ -31,8 +29,7 @@ internal sealed record GenerateReportJob(Guid ReportId) : IUniqueJob
 /// </summary>
 internal sealed class GenerateReportHandler(
     IDbContextFactory<AppDbContext> contexts,
-    IAmazonS3 s3,
-    IOptions<StorageOptions> storage,
+    ObjectStorage storage,
     TimeProvider time,
     ILogger<GenerateReportHandler> logger) : IJobHandler<GenerateReportJob>, IJobFailureHandler<GenerateReportJob>
 {
@@ -48,7 +45,7 @@ internal sealed class GenerateReportHandler(
 
         var key = ReportService.ObjectKeyOf(job.ReportId);
         var rows = 0L;
-        await using (var upload = new S3UploadStream(s3, storage.Value.Bucket, key, "text/csv; charset=utf-8"))
+        await using (var upload = storage.OpenWrite(key, "text/csv; charset=utf-8"))
         {
             await using (var writer = new StreamWriter(upload, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024, leaveOpen: true))
             {

@@ -46,6 +46,13 @@ internal sealed class ObjectStorage(IAmazonS3 s3, [FromKeyedServices(ObjectStora
         await GuardAsync(() => s3.PutObjectAsync(request, cancellationToken), cancellationToken);
     }
 
+    /// <summary>
+    /// A write-only stream into the object <paramref name="key"/> for content whose length is not known up front: at
+    /// most one part in memory whatever its size. Write asynchronously, then call <see cref="S3UploadStream.CompleteAsync"/>;
+    /// disposing it without completing leaves no object.
+    /// </summary>
+    public S3UploadStream OpenWrite(string key, string contentType) => new(s3, Options.Bucket, key, contentType);
+
     /// <summary>Opens the object for reading; null when it does not exist. Dispose the response.</summary>
     public async Task<GetObjectResponse?> GetAsync(string key, CancellationToken cancellationToken)
     {

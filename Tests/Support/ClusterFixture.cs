@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
+using SecondServer.Infrastructure.Diagnostics.Balancer;
 
 namespace SecondServer.Tests.Support;
 
@@ -38,6 +37,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Uri Replica(int n) => new($"http://127.0.0.1:{Ports[$"WEB{n}_PORT"]}");
 
     public int Port(string name) => int.Parse(Ports[name], CultureInfo.InvariantCulture);
+
+    /// <summary>HAProxy's runtime API socket, as the cluster's replicas and scripts/doctor reach it.</summary>
+    private string RuntimeApi => Path.Combine(DataDirectory, "haproxy", "admin.sock");
 
     public IReadOnlyDictionary<string, string> Secrets { get; private set; } = new Dictionary<string, string>();
 
@@ -173,9 +175,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>HAProxy's status of one web replica, read from its runtime API (UP, DOWN, DRAIN, MAINT...).</summary>
     public async Task<string> BackendStatusAsync(string server)
     {
-        var csv = await HaproxyAsync("show stat");
-        var row = csv.Split('\n').Select(l => l.Split(',')).FirstOrDefault(f => f.Length > 17 && f[0] == "be_web" && f[1] == server);
-        return row?[17] ?? "absent";
+        var servers = await new HaproxyRuntimeApi().BackendServersAsync(RuntimeApi, "be_web", TestContext.Current.CancellationToken);
+        return servers.FirstOrDefault(s => s.Name == server)?.Status ?? "absent";
     }
 
     /// <summary>Until HAProxy sees both replicas UP: a replica another test restarted may still be on its way back.</summary>
@@ -205,15 +206,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         Assert.True(exitCode == 0, $"set_replica_state {server} {state}: {output}");
     }
 
-    public async Task<string> HaproxyAsync(string command)
-    {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(DataDirectory, "haproxy", "admin.sock")));
-        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"));
-        using var stream = new NetworkStream(socket, ownsSocket: false);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return await reader.ReadToEndAsync();
-    }
+    public Task<string> HaproxyAsync(string command) => new HaproxyRuntimeApi().SendAsync(RuntimeApi, command, TestContext.Current.CancellationToken);
 
     public static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] arguments)
     {

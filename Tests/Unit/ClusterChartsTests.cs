@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using SecondServer.Web.Charts;
 using SecondServer.Web.Cluster;
-using SecondServer.Web.Doctor;
 
 namespace SecondServer.Tests.Unit;
 
@@ -59,17 +58,6 @@ public sealed class ClusterChartsTests
                 new PoolChange("web-1", "DOWN", "UP", T0.AddSeconds(11), TimeSpan.FromSeconds(8)),
             ],
             BalancerHistory.Changes(samples));
-    }
-
-    [Fact]
-    public void The_stat_parser_reads_requests_and_response_time_where_HAProxy_gives_them()
-    {
-        const string Stat = """
-            # pxname,svname,stot,status,lastchg,check_status,req_tot,rtime
-            be_web,web-1,40,UP,10,L7OK,57,23
-            """;
-
-        Assert.Equal([new BackendServer("web-1", "UP", "L7OK", TimeSpan.FromSeconds(10), 40, 57, 23)], ClusterProbe.ParseStat(Stat, "be_web"));
     }
 
     private static BalancerSample Sample(int seconds, params (string Name, string Status, long Requests, long Rtime, long InState)[] servers) =>

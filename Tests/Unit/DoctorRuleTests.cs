@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using SecondServer.Infrastructure.Diagnostics;
+using SecondServer.Infrastructure.Diagnostics.Probes;
 using SecondServer.Web.Doctor;
 
 namespace SecondServer.Tests.Unit;
@@ -112,29 +111,15 @@ public sealed class DoctorRuleTests
     }
 
     [Fact]
-    public void Stat_and_listener_output_are_parsed_by_their_columns()
+    public void Listener_output_is_parsed_by_its_columns()
     {
-        const string Stat = """
-            # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,lastchg,check_status
-            fe_web,FRONTEND,,,0,1,,1,0,0,0,0,0,,,,,OPEN,,,
-            be_web,web-1,0,0,0,1,,17,0,0,,0,,0,0,0,0,UP,1,3725,* L7OK
-            be_web,web-2,0,0,0,1,,4,0,0,,0,,0,0,0,0,DRAIN,1,12,
-            be_web,BACKEND,0,0,0,1,,21,0,0,0,0,,0,0,0,0,UP,2,3725,
-            """;
         const string Ss = """
             LISTEN 0      4096       127.0.0.1:5101       0.0.0.0:*
             LISTEN 0      4096         0.0.0.0:8080       0.0.0.0:*
             LISTEN 0      511             [::]:6380          [::]:*
             """;
 
-        Assert.Equal(
-            // Without req_tot and rtime columns, requests are counted by sessions and the response time is unknown.
-            [new BackendServer("web-1", "UP", "L7OK", TimeSpan.FromSeconds(3725), 17, 17), new BackendServer("web-2", "DRAIN", null, TimeSpan.FromSeconds(12), 4, 4)],
-            ClusterProbe.ParseStat(Stat, "be_web"));
-        Assert.Equal(new DnsEndPoint("10.0.1.10", 9999), ClusterProbe.RuntimeApiEndpoint("10.0.1.10:9999"));
-        Assert.IsType<UnixDomainSocketEndPoint>(ClusterProbe.RuntimeApiEndpoint("/run/haproxy/admin.sock"));
-        Assert.IsType<UnixDomainSocketEndPoint>(ClusterProbe.RuntimeApiEndpoint(".data/haproxy/admin.sock"));
-        var listeners = ClusterProbe.ParseListeners(Ss);
+        var listeners = ListenerScan.Parse(Ss);
         Assert.Equal([new Listener("127.0.0.1", 5101), new Listener("0.0.0.0", 8080), new Listener("[::]", 6380)], listeners);
         var exposed = Observation(Print("web-1"), Print("web-2"), Print("worker-1")) with { Listeners = listeners };
         Assert.Equal("private ports listen publicly: [::]:6380", new NetworkSecurityRule().Check(exposed).Evidence.Split("  ")[0]);

@@ -15,6 +15,7 @@ namespace SecondServer.Web.Cluster;
 /// </remarks>
 internal sealed class BalancerSampler(
     IOptions<ClusterOptions> options,
+    ClusterObserver observer,
     BalancerSamples samples,
     InstanceIdentity instance,
     TimeProvider time,
@@ -27,14 +28,14 @@ internal sealed class BalancerSampler(
             return;
         }
 
-        var probe = new ClusterProbe(options.Value.ToSettings(), ClusterProbe.DefaultTimeout);
+        var settings = options.Value.ToSettings();
         using var timer = new PeriodicTimer(BalancerSamples.Interval, time);
         string? lastError = null;
         do
         {
             try
             {
-                var (servers, error) = await probe.BackendServersAsync(stoppingToken);
+                var (servers, error) = await observer.BackendServersAsync(settings, stoppingToken);
                 if (servers is null)
                 {
                     // Once per outage, not every five seconds: the page shows the gap.

@@ -6,8 +6,8 @@ namespace SecondServer.Web.Commands;
 /// <summary>
 /// <c>dotnet Web.dll doctor ...</c> (run by <c>scripts/doctor</c>): checks the running cluster against the seven
 /// rules of adding a second server and prints one PASS/FAIL line per rule with its evidence and, on failure, the
-/// fix. Exit 0 when every rule passes, 1 when one fails, 64 on bad arguments. It builds no host: it needs no
-/// settings of its own and looks at the cluster only from outside, as an operator would.
+/// fix. Exit 0 when every rule passes, 1 when one fails, 64 on bad arguments. It builds no host, only the probes the
+/// pages use: it needs no settings of its own and looks at the cluster only from outside, as an operator would.
 /// </summary>
 internal static class DoctorCommand
 {
@@ -31,7 +31,8 @@ internal static class DoctorCommand
 
         var watch = Stopwatch.StartNew();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var cluster = await new ClusterProbe(settings, ClusterProbe.DefaultTimeout).ObserveAsync(cancel.Token);
+        await using var services = new ServiceCollection().AddClusterObserver().BuildServiceProvider();
+        var cluster = await services.GetRequiredService<ClusterObserver>().ObserveAsync(settings, cancel.Token);
         var failed = 0;
         foreach (var rule in DoctorRules.All)
         {

@@ -1,4 +1,6 @@
 using SecondServer.Infrastructure.Diagnostics;
+using SecondServer.Infrastructure.Diagnostics.Balancer;
+using SecondServer.Infrastructure.Diagnostics.Probes;
 
 namespace SecondServer.Web.Doctor;
 
@@ -7,20 +9,6 @@ internal sealed record InstanceObservation(InstanceAddress Address, InstanceFing
 {
     public string Name => Address.Name;
 }
-
-/// <summary>
-/// One row of HAProxy's <c>show stat</c> for a server of the backend: its state (UP, DOWN, DRAIN, MAINT...), the last
-/// health check's outcome (L7OK, L7STS, L4CON...), how long it has been in that state, the sessions it has served,
-/// the requests it has served (counters since HAProxy started) and its average response time over its last 1024
-/// requests.
-/// </summary>
-internal sealed record BackendServer(string Name, string Status, string? LastCheck = null, TimeSpan? InStateFor = null, long? Sessions = null, long? Requests = null, long? ResponseTimeMs = null);
-
-/// <summary>A TCP listener as <c>ss -ltn</c> shows it.</summary>
-internal sealed record Listener(string Address, int Port);
-
-/// <summary>Whether a server turned away a client without credentials, and what it said.</summary>
-internal sealed record AnonymousAttempt(string What, bool Refused, string Evidence);
 
 /// <summary>Everything the doctor observed, gathered at once; the rules only read it, so they are plain functions of it.</summary>
 internal sealed record ClusterObservation(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Diagnostics.Probes;
 
 namespace SecondServer.Web.Doctor;
 
@@ -102,8 +103,8 @@ internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
 }
 
 /// <summary>
-/// Registers the <c>Cluster</c> description the administrators' cluster and doctor pages read, the balancer sampler
-/// and the histories the cluster page draws.
+/// Registers the <c>Cluster</c> description the administrators' cluster and doctor pages read, the observer they look
+/// through, the balancer sampler and the histories the cluster page draws.
 /// </summary>
 internal static class ClusterRegistration
 {
@@ -111,9 +112,14 @@ internal static class ClusterRegistration
     {
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        services.AddClusterObserver();
         services.AddSingleton<Cluster.BalancerSamples>();
         services.AddSingleton<Cluster.DeployHistory>();
         services.AddHostedService<Cluster.BalancerSampler>();
         return services;
     }
+
+    /// <summary>The <see cref="ClusterObserver"/> and its probes: the host's pages and the doctor command build it the same way.</summary>
+    public static IServiceCollection AddClusterObserver(this IServiceCollection services) =>
+        services.AddClusterProbes().AddSingleton<ClusterObserver>();
 }

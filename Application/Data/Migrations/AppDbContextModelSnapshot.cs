@@ -82,7 +82,7 @@ namespace SecondServer.Application.Data.Migrations
                     MySqlEntityTypeBuilderExtensions.UseCollation(b, "utf8mb4_unicode_ci", DelegationModes.ApplyToTables);
                 });
 
-            modelBuilder.Entity("SecondServer.Application.Diagnostics.QueueProbeRunRow", b =>
+            modelBuilder.Entity("SecondServer.Application.QueueProbe.QueueProbeRunRow", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
-using SecondServer.Application.Diagnostics;
+using SecondServer.Application.QueueProbe;
 using SecondServer.Application.Reports;
 using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Queue;

@@ -1,7 +1,7 @@
 using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using SecondServer.Application.Diagnostics;
+using SecondServer.Application.QueueProbe;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Diagnostics.Balancer;
 using SecondServer.Web.Cluster;
 using SecondServer.Web.Doctor;
 
@@ -12,7 +13,7 @@ namespace SecondServer.Web.Pages.Admin;
 /// per replica its request rate and response time over the last minutes, when each left and rejoined the pool
 /// (from the balancer samples every replica takes), and the deploys <c>scripts/deploy</c> recorded.
 /// </summary>
-internal sealed class ClusterModel(IOptions<ClusterOptions> options, BalancerSamples samples, DeployHistory deploys, TimeProvider time) : PageModel
+internal sealed class ClusterModel(IOptions<ClusterOptions> options, ClusterObserver observer, BalancerSamples samples, DeployHistory deploys, TimeProvider time) : PageModel
 {
     /// <summary>The sparklines' reach.</summary>
     public static readonly TimeSpan ChartWindow = TimeSpan.FromMinutes(10);
@@ -45,7 +46,7 @@ internal sealed class ClusterModel(IOptions<ClusterOptions> options, BalancerSam
         }
 
         var now = time.GetUtcNow();
-        var observe = new ClusterProbe(options.Value.ToSettings(), ClusterProbe.DefaultTimeout).ObserveNodesAsync(ct);
+        var observe = observer.ObserveNodesAsync(options.Value.ToSettings(), ct);
         try
         {
             var history = await samples.ReadAsync(now - BalancerSamples.Retention, ct);

@@ -6,7 +6,7 @@ using SecondServer.Web.Doctor;
 namespace SecondServer.Web.Pages.Admin;
 
 /// <summary>The second-server doctor in the browser: the same probe and rules as <c>scripts/doctor</c>, run on each visit.</summary>
-internal sealed class DoctorModel(IOptions<ClusterOptions> options) : PageModel
+internal sealed class DoctorModel(IOptions<ClusterOptions> options, ClusterObserver observer) : PageModel
 {
     public bool Configured => options.Value.IsConfigured;
 
@@ -24,7 +24,7 @@ internal sealed class DoctorModel(IOptions<ClusterOptions> options) : PageModel
         }
 
         var watch = Stopwatch.StartNew();
-        var cluster = await new ClusterProbe(options.Value.ToSettings(), ClusterProbe.DefaultTimeout).ObserveAsync(ct);
+        var cluster = await observer.ObserveAsync(options.Value.ToSettings(), ct);
         Results = [.. DoctorRules.All.Select(rule => (rule, rule.Check(cluster)))];
         ElapsedMilliseconds = watch.ElapsedMilliseconds;
     }

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using SecondServer.Infrastructure.Data;
 
-namespace SecondServer.Application.Diagnostics;
+namespace SecondServer.Application.QueueProbe;
 
 /// <summary>
 /// A row of <c>queue_probe_runs</c>: which worker ran which delivery of a probe, from when to when. Operators read it to

@@ -5,7 +5,7 @@ using SecondServer.Infrastructure.Queue;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.ServiceDefaults;
 
-namespace SecondServer.Application.Diagnostics;
+namespace SecondServer.Application.QueueProbe;
 
 /// <summary>
 /// A job that takes the time it is told to and writes down each run (queue_probe_runs): an end-to-end check of the
@@ -59,8 +59,8 @@ internal sealed class QueueProbeHandler(IDbContextFactory<AppDbContext> contexts
     }
 }
 
-internal static class DiagnosticsRegistration
+internal static class QueueProbeRegistration
 {
-    public static IServiceCollection AddDiagnostics(this IServiceCollection services) =>
+    public static IServiceCollection AddQueueProbe(this IServiceCollection services) =>
         services.AddJob<QueueProbeJob, QueueProbeHandler>();
 }
