@@ -34,8 +34,8 @@ internal sealed record FinishedJob
     public string? Error { get; init; }
 
     /// <summary>
-    /// The envelope as queued (newest-jobs entries only), for the detail view. Not part of the entry's JSON: the
-    /// acknowledging script appends it from Redis after a newline, so it never travels from the worker.
+    /// The envelope as queued (newest-jobs entries only), for the detail view. Not part of the entry's JSON but
+    /// stored after it and a newline, so it is never escaped into a JSON string.
     /// </summary>
     [JsonIgnore]
     public string? Envelope { get; init; }
@@ -80,16 +80,8 @@ internal static class QueueMetrics
     /// <summary>Long enough to draw the last 24 hours from the oldest bucket.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(25);
 
-    /// <summary>How many finished jobs the newest-jobs list keeps.</summary>
+    /// <summary>How many finished jobs the newest-jobs list keeps (each process's, and the merged one).</summary>
     public const int RecentKept = 100;
-
-    /// <summary>
-    /// How many jobs of one acknowledgement go to the newest-jobs list at most: its last ones. While workers keep up
-    /// with a calm queue, an acknowledgement holds a few jobs and every job is listed; under load, when hundreds are
-    /// acknowledged at once, the list is a sample of the newest (the last of each acknowledgement), which keeps its
-    /// cost per batch instead of per job (measured in bench/metrics-cost.md).
-    /// </summary>
-    public const int RecentPerBatch = 10;
 
     private const int MaxBucket = 120;
 

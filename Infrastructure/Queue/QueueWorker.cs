@@ -36,6 +36,9 @@ internal sealed class QueueWorker(
     private static readonly TimeSpan MaximumOutageWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the newest settled runs go to Redis: what the queue page's newest jobs may lag by.</summary>
+    private static readonly TimeSpan RecentPublishInterval = TimeSpan.FromSeconds(1);
+
     private readonly QueueOptions _options = options.Value;
     private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _abort = new();
@@ -44,6 +47,8 @@ internal sealed class QueueWorker(
     private readonly Channel<Lease> _ready = Channel.CreateUnbounded<Lease>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Channel<Lease> _acks = Channel.CreateUnbounded<Lease>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _tokenPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".";
+    private readonly RecentRuns _recent = new();
+    private readonly CancellationTokenSource _stopPublishing = new();
     private SemaphoreSlim _slots = null!;
     private long _reservations;
     private Task _startup = Task.CompletedTask;
@@ -51,6 +56,7 @@ internal sealed class QueueWorker(
     private Task _consumers = Task.CompletedTask;
     private Task _acker = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
+    private Task _publisher = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -84,6 +90,9 @@ internal sealed class QueueWorker(
         await ReleaseAsync([.. _held.Values], refundAttempt: false);
         await _stopHeartbeat.CancelAsync();
         await _heartbeat;
+        await _stopPublishing.CancelAsync();
+        await _publisher;
+        await PublishRecentAsync();
     }
 
     public void Dispose()
@@ -91,6 +100,7 @@ internal sealed class QueueWorker(
         _stopTaking.Dispose();
         _abort.Dispose();
         _stopHeartbeat.Dispose();
+        _stopPublishing.Dispose();
         _slots?.Dispose();
     }
 
@@ -117,6 +127,7 @@ internal sealed class QueueWorker(
         logger.LogInformation("Consuming queues {Queues} with {Concurrency} consumers (prefetch {Prefetch}, visibility {Visibility})",
             string.Join(", ", registry.ConsumedQueues), _options.Concurrency, _options.Prefetch, _options.VisibilityTimeout);
         _heartbeat = Task.Run(HeartbeatAsync);
+        _publisher = Task.Run(PublishAsync);
         _acker = Task.Run(AckAsync);
         _fetcher = Task.Run(FetchAsync);
         _consumers = Task.WhenAll(Enumerable.Range(0, _options.Concurrency).Select(_ => Task.Run(ConsumeAsync)));
@@ -253,7 +264,7 @@ internal sealed class QueueWorker(
                 _acks.Writer.TryWrite(lease);
                 return;
             case OutcomeKind.Failed:
-                await SettleAsync(lease, "remove the failed job", () => queue.CompleteAsync(name, [lease.Settlement], succeeded: false, CancellationToken.None));
+                await SettleAsync(lease, "remove the failed job", async () => Listed([lease], await queue.CompleteAsync(name, [lease.Settlement], succeeded: false, CancellationToken.None), "failed"));
                 return;
             case OutcomeKind.Retry:
                 await SettleAsync(lease, "schedule the retry", () => queue.ReleaseAsync(name, [member], outcome.RetryAt, outcome.RefundAttempt, CancellationToken.None));
@@ -327,7 +338,7 @@ internal sealed class QueueWorker(
         {
             try
             {
-                LogRefused(await queue.CompleteAsync(name, [.. leases.Select(l => l.Settlement)], succeeded: true, CancellationToken.None), "acknowledge the job");
+                LogRefused(Listed(leases, await queue.CompleteAsync(name, [.. leases.Select(l => l.Settlement)], succeeded: true, CancellationToken.None), "succeeded"), "acknowledge the job");
                 break;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -343,6 +354,50 @@ internal sealed class QueueWorker(
         }
 
         Finish(leases);
+    }
+
+    /// <summary>Keeps the settled runs for the newest-jobs list, but not those whose reservation was not ours any more.</summary>
+    private IReadOnlyList<string> Listed(IReadOnlyList<Lease> leases, IReadOnlyList<string> refused, string state)
+    {
+        foreach (var lease in leases)
+        {
+            if (refused.Count == 0 || !refused.Contains(lease.Reservation.Member, StringComparer.Ordinal))
+            {
+                _recent.Add(lease.Reservation.Queue, lease, state);
+            }
+        }
+
+        return refused;
+    }
+
+    private async Task PublishAsync()
+    {
+        using var timer = new PeriodicTimer(RecentPublishInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopPublishing.Token))
+            {
+                await PublishRecentAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped last; StopAsync publishes what settled since.
+        }
+    }
+
+    private async Task PublishRecentAsync()
+    {
+        var runs = _recent.TakeNew();
+        try
+        {
+            await queue.PublishRecentAsync(_tokenPrefix.TrimEnd('.'), runs, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the list on the queue page misses them: the jobs and their counters are settled already.
+            logger.LogWarning("Could not publish {Count} finished jobs to the newest-jobs list: {Error}", runs.Count, ex.Message);
+        }
     }
 
     private async Task HeartbeatAsync()

@@ -37,8 +37,9 @@ internal sealed record UniqueLock(string Key, TimeSpan Ttl);
 /// ids by available-at (ZSET), <c>queues:Q:reserved</c> <c>id|token</c> by deadline (ZSET), <c>queues:Q:jobs</c>
 /// envelopes by id (HASH), <c>queues:Q:attempts</c> deliveries by id (HASH), <c>queues:Q:processed:S</c> jobs done
 /// in second S, <c>queues:Q:metrics:M</c> per-type counters of minute M (HASH, see <see cref="QueueMetrics"/>),
-/// <c>queues:recent</c> the newest finished jobs (LIST), <c>queues:attempt-log:ID</c> a job's retried attempts
-/// (LIST), <c>queues:paused</c> paused queues (SET), <c>queues</c> every queue ever used (SET),
+/// <c>queues:recent:P</c> the newest jobs process P finished (LIST, see <see cref="RecentRuns"/>),
+/// <c>queues:recent-lists</c> those lists by when each was last written (ZSET), <c>queues:attempt-log:ID</c> a
+/// job's retried attempts (LIST), <c>queues:paused</c> paused queues (SET), <c>queues</c> every queue ever used (SET),
 /// <c>unique-jobs:TYPE:ID</c> uniqueness locks. The newer keys are only added to: a previous release ignores them.
 /// Every key reaches the scripts through KEYS, so the key prefix applies to all of them. Times are the caller's
 /// clock in Unix milliseconds: servers must keep their clocks in sync (NTP), far within the visibility timeout.</para>
@@ -47,6 +48,9 @@ internal sealed record UniqueLock(string Key, TimeSpan Ttl);
 /// </remarks>
 internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 {
+    /// <summary>How much of a job's envelope its newest-jobs entry keeps.</summary>
+    private const int EnvelopeKept = 16384;
+
     /// <summary>How many due or expired jobs one reservation moves back to pending at most.</summary>
     private const int MigrateLimit = 1000;
 
@@ -115,43 +119,30 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         return out
         """;
 
-    // KEYS: reserved, jobs, attempts, counter, metrics, recent, unique locks... ARGV: count it (1/0), counter ttl,
-    // metrics ttl, recent kept, member count n, then n triples of member, the index of its unique lock in KEYS (0:
-    // none) and its newest-jobs entry ('': none), then metric field and increment pairs for the whole batch.
-    // Returns the members that were not ours any more.
+    // KEYS: reserved, jobs, attempts, counter, metrics, unique locks... ARGV: count it (1/0), counter ttl, metrics
+    // ttl, member count n, then n pairs of member and the index of its unique lock in KEYS (0: none), then metric
+    // field and increment pairs for the whole batch: per job it reads two arguments, as before the metrics, and the
+    // counters cost per batch. Returns the members that were not ours any more.
     private const string CompleteScript = """
-        local n = tonumber(ARGV[5])
-        local members, locks, entries = {}, {}, {}
+        local n = tonumber(ARGV[4])
+        local members, locks = {}, {}
         for i = 1, n do
-          local at = 3 + i * 3
-          members[i] = ARGV[at]
-          locks[i] = tonumber(ARGV[at + 1])
-          entries[i] = ARGV[at + 2]
+          members[i] = ARGV[3 + i * 2]
+          locks[i] = tonumber(ARGV[4 + i * 2])
         end
         local deadlines = redis.call('ZMSCORE', KEYS[1], unpack(members))
-        local mine, ids, refused, recent, recentIds = {}, {}, {}, {}, {}
+        local mine, ids, refused = {}, {}, {}
         for i = 1, n do
           if deadlines[i] then
             local id = string.match(members[i], '^[^|]+')
             mine[#mine + 1] = members[i]
             ids[#ids + 1] = id
-            if entries[i] ~= '' then
-              recent[#recent + 1] = entries[i]
-              recentIds[#recentIds + 1] = id
-            end
             if locks[i] > 0 and redis.call('GET', KEYS[locks[i]]) == id then redis.call('DEL', KEYS[locks[i]]) end
           else
             refused[#refused + 1] = members[i]
           end
         end
         if #mine > 0 then
-          if #recent > 0 then
-            -- The envelope is already here: it joins its entry after a newline (the JSON entry has none), cut at
-            -- 16 KiB so one large payload cannot bloat the list, without travelling from the worker or being
-            -- escaped into the entry.
-            local envelopes = redis.call('HMGET', KEYS[2], unpack(recentIds))
-            for i = 1, #recent do recent[i] = recent[i] .. '\n' .. string.sub(envelopes[i] or '', 1, 16384) end
-          end
           redis.call('ZREM', KEYS[1], unpack(mine))
           redis.call('HDEL', KEYS[2], unpack(ids))
           redis.call('HDEL', KEYS[3], unpack(ids))
@@ -159,17 +150,25 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
             redis.call('INCRBY', KEYS[4], #mine)
             redis.call('EXPIRE', KEYS[4], ARGV[2])
           end
-          local first = 6 + n * 3
+          local first = 5 + n * 2
           if #ARGV > first then
             for i = first, #ARGV, 2 do redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]) end
             redis.call('EXPIRE', KEYS[5], ARGV[3])
           end
-          if #recent > 0 then
-            redis.call('LPUSH', KEYS[6], unpack(recent))
-            redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[4]) - 1)
-          end
         end
         return refused
+        """;
+
+    // KEYS: this process's newest-jobs list, the index of those lists. ARGV: now, the oldest index entry kept (both
+    // Unix ms), the list's lifetime (ms), how many it keeps, its name in the index, then its new entries, oldest
+    // first. Lists of processes gone quiet leave the index once their lifetime is over.
+    private const string PublishRecentScript = """
+        redis.call('LPUSH', KEYS[1], unpack(ARGV, 6))
+        redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        redis.call('ZADD', KEYS[2], ARGV[1], ARGV[5])
+        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2])
+        return 1
         """;
 
     // KEYS: reserved, delayed, pending, attempts. ARGV: available at (0: back to the head of pending, in the given
@@ -243,23 +242,21 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     /// <summary>
     /// Deletes finished jobs, releasing their unique locks, compare-checked: a reservation that is no longer in the
-    /// reserved set (it expired and was handed out again) is left alone and returned. In the same call: successes
-    /// count in the jobs-per-second figure, every run with a <see cref="Settlement.Run"/> in its type's per-minute
-    /// counters (<see cref="QueueMetrics"/>), and the batch's last runs in the newest-jobs list (<see cref="QueueMetrics.RecentPerBatch"/>).
-    /// Pass <c>succeeded</c> true for acknowledgements, false for jobs moved to failed_jobs.
+    /// reserved set (it expired and was handed out again) is left alone and returned. In the same call successes
+    /// count in the jobs-per-second figure, and every run with a <see cref="Settlement.Run"/> in its type's
+    /// per-minute counters (<see cref="QueueMetrics"/>). Pass <c>succeeded</c> true for acknowledgements, false for
+    /// jobs moved to failed_jobs.
     /// </summary>
     public async Task<IReadOnlyList<string>> CompleteAsync(string queue, IReadOnlyList<Settlement> items, bool succeeded, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var keys = new List<RedisKey> { Reserved(queue), Jobs(queue), Attempts(queue), Processed(queue, now.ToUnixTimeSeconds()), Metrics(queue, QueueMetrics.MinuteOf(now)), RecentJobs };
-        var values = new List<RedisValue>(5 + (items.Count * 3))
+        var keys = new List<RedisKey> { Reserved(queue), Jobs(queue), Attempts(queue), Processed(queue, now.ToUnixTimeSeconds()), Metrics(queue, QueueMetrics.MinuteOf(now)) };
+        var values = new List<RedisValue>(4 + (items.Count * 2))
         {
-            succeeded ? 1 : 0, (long)CounterLifetime.TotalSeconds, (long)QueueMetrics.Lifetime.TotalSeconds, QueueMetrics.RecentKept, items.Count,
+            succeeded ? 1 : 0, (long)CounterLifetime.TotalSeconds, (long)QueueMetrics.Lifetime.TotalSeconds, items.Count,
         };
-        var firstEntry = items.Count - QueueMetrics.RecentPerBatch;
-        for (var i = 0; i < items.Count; i++)
+        foreach (var item in items)
         {
-            var item = items[i];
             values.Add(item.Member);
             if (item.UniqueKey is null)
             {
@@ -270,8 +267,6 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
                 keys.Add(item.UniqueKey);
                 values.Add(keys.Count);
             }
-
-            values.Add(i >= firstEntry && item.Run is { } run ? Entry(queue, item, run, succeeded ? "succeeded" : "failed").Serialize() : RedisValue.EmptyString);
         }
 
         foreach (var (field, amount) in QueueMetrics.Increments(items.Where(i => i.Run is not null).Select(i => (i.Run!, succeeded))))
@@ -281,6 +276,32 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         }
 
         return Members(await EvaluateAsync(CompleteScript, [.. keys], [.. values], cancellationToken));
+    }
+
+    /// <summary>
+    /// Adds a process's newest settled runs (oldest first) to its own newest-jobs list, each entry its JSON and,
+    /// after a newline, the envelope as queued (cut at <see cref="EnvelopeKept"/> characters, so one large payload
+    /// cannot bloat the list). One list per process: each keeps its newest, and <see cref="RecentAsync"/> merges.
+    /// </summary>
+    public async Task PublishRecentAsync(string process, IReadOnlyList<SettledRun> runs, CancellationToken cancellationToken)
+    {
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var values = new List<RedisValue>(5 + runs.Count)
+        {
+            now.ToUnixTimeMilliseconds(), (now - QueueMetrics.Lifetime).ToUnixTimeMilliseconds(), (long)QueueMetrics.Lifetime.TotalMilliseconds, QueueMetrics.RecentKept, process,
+        };
+        foreach (var run in runs)
+        {
+            var envelope = run.Envelope.Length > EnvelopeKept ? run.Envelope[..EnvelopeKept] : run.Envelope;
+            values.Add(Entry(run.Queue, run.Item, run.Run, run.State).Serialize() + "\n" + envelope);
+        }
+
+        await EvaluateAsync(PublishRecentScript, [RecentList(process), RecentLists], [.. values], cancellationToken);
     }
 
     /// <summary>Keeps a failed attempt that will be tried again, for the job's detail view (for <see cref="QueueMetrics.Lifetime"/>).</summary>
@@ -302,9 +323,17 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
     public async Task<IReadOnlyList<FinishedJob>> AttemptsAsync(string jobId, CancellationToken cancellationToken) =>
         await RunAsync(async database => Parse(await database.ListRangeAsync(AttemptLog(jobId))), cancellationToken);
 
-    /// <summary>The newest finished jobs of every queue, newest first.</summary>
+    /// <summary>The newest finished jobs of every queue and process, newest (by when they finished) first.</summary>
     public async Task<IReadOnlyList<FinishedJob>> RecentAsync(CancellationToken cancellationToken) =>
-        await RunAsync(async database => Parse(await database.ListRangeAsync(RecentJobs, 0, QueueMetrics.RecentKept - 1)), cancellationToken);
+        await RunAsync(async database =>
+        {
+            var since = (time.GetUtcNow() - QueueMetrics.Lifetime).ToUnixTimeMilliseconds();
+            var processes = await database.SortedSetRangeByScoreAsync(RecentLists, since);
+            var lists = await Task.WhenAll(processes.Select(p => database.ListRangeAsync(RecentList(p!), 0, QueueMetrics.RecentKept - 1)));
+            return (IReadOnlyList<FinishedJob>)[.. lists.SelectMany(Parse)
+                .OrderByDescending(j => j.StartedAt.AddMilliseconds(j.DurationMs))
+                .Take(QueueMetrics.RecentKept)];
+        }, cancellationToken);
 
     /// <summary>One queue's per-minute counters from <paramref name="fromMinute"/> to <paramref name="toMinute"/> (Unix minutes), one pipelined read.</summary>
     public async Task<IReadOnlyList<Dictionary<string, TypeFigures>>> MinutesAsync(string queue, long fromMinute, long toMinute, CancellationToken cancellationToken) =>
@@ -382,7 +411,9 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     private static string PausedQueues => "queues:paused";
 
-    private static string RecentJobs => "queues:recent";
+    private static string RecentLists => "queues:recent-lists";
+
+    private static string RecentList(string process) => $"queues:recent:{process}";
 
     private static string AttemptLog(string jobId) => $"queues:attempt-log:{jobId}";
 

@@ -223,6 +223,9 @@ public sealed class QueueWorkerTests : IAsyncLifetime
         public bool Succeeded(string jobId) => _runs.Any(r => r.JobId == jobId && r.Succeeded);
 
         public DateTimeOffset FirstRunAt(string jobId) => _runs.First(r => r.JobId == jobId).At;
+
+        /// <summary>The jobs that succeeded, the latest first.</summary>
+        public IReadOnlyList<string> SucceededLatestFirst() => [.. _runs.Where(r => r.Succeeded).OrderByDescending(r => r.At).Select(r => r.JobId)];
     }
 }
 
