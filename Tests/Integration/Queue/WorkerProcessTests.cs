@@ -110,7 +110,7 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         await Eventually.WaitAsync(() => CountAsync(), c => c.Reserved == 3, TimeSpan.FromSeconds(10), "the other two to be buffered");
 
         // The job in hand is still held by its gate when the worker learns it must stop; only then may it finish.
-        stopping.Terminate();
+        await stopping.TerminateAsync();
         await Eventually.WaitAsync(stopping.ReadinessAsync, s => s == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), "the worker to begin stopping");
         Assert.Single(await RunsAsync("graceful"));
         await OpenGateAsync("graceful");
