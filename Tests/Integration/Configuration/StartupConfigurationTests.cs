@@ -1,6 +1,6 @@
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Configuration;
 
 /// <summary>A real Web process with broken configuration: one line naming the key, a distinct exit code, no stack trace.</summary>
 public sealed class StartupConfigurationTests

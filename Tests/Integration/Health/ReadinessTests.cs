@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Health;
 
 /// <summary>Readiness follows the real dependencies: a server stopped for real turns it 503 naming the culprit; back, and it is 200 again.</summary>
 public sealed class ReadinessTests : IAsyncLifetime

@@ -2,7 +2,7 @@ using Dapper;
 using SecondServer.Application.Data.Migrations;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Data;
 
 /// <summary>Three real processes started at once against an empty database: the migrations apply once, all start.</summary>
 public sealed class MigrationProcessTests : IAsyncLifetime
