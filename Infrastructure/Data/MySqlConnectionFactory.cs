@@ -23,7 +23,7 @@ internal interface IDbConnectionFactory
 
 /// <summary>
 /// The one place that knows the driver: MySqlConnector, truly async and cancellable (a cancelled query is killed on
-/// the server), with MariaDB's <c>utf8mb3</c> charset known. <c>Integration/MySqlDriverTests</c> holds it to that.
+/// the server), with MariaDB's <c>utf8mb3</c> charset known. <c>Integration/Data/MySqlDriverTests</c> holds it to that.
 /// </summary>
 internal sealed class MySqlConnectionFactory(IOptions<DatabaseOptions> options) : IDbConnectionFactory
 {

@@ -46,7 +46,7 @@ internal static class ScheduleRunStatus
 /// <remarks>
 /// Plain SQL on Dapper, not EF Core (which owns this table's schema through <see cref="ScheduleRunRow"/>): every
 /// server writes a row per slot of every schedule, so this is a hot path, and the same statements through EF Core
-/// cost more. Measured by <c>Tests/Integration/DataAccessCostTests</c> (200 of each, interleaved, MariaDB 10.11 on
+/// cost more. Measured by <c>Tests/Integration/Data/DataAccessCostTests</c> (200 of each, interleaved, MariaDB 10.11 on
 /// loopback): a run's start and finish took 1.67 ms and 42.7 KiB of allocations on EF Core against 0.95 ms and
 /// 14.8 KiB here (1.76x the time, 2.9x the allocations); reading the newest 50 runs 1.04 ms and 60 KiB against
 /// 0.65 ms and 28 KiB (1.6x, 2.2x).

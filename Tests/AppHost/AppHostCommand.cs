@@ -23,27 +23,8 @@ internal static class AppHostCommand
 
     public static async Task<(int ExitCode, string Output, string Errors, TimeSpan Took)> RunAsync(TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Assembly);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout, TestContext.Current.CancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet AppHost.dll {string.Join(' ', arguments)} did not exit within {timeout.TotalSeconds:0} s");
-        }
-
-        return (process.ExitCode, await output, await errors, clock.Elapsed);
+        var result = await ProcessRunner.RunAsync("dotnet", [Assembly, .. arguments], timeout, cancellationToken: TestContext.Current.CancellationToken);
+        return (result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using SecondServer.AppHost;
 using SecondServer.Tests.Support;
@@ -69,25 +68,14 @@ public sealed class AppHostContainersTests
 
     private static async Task<(int ExitCode, string Output)> DockerAsync(TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
-        var errors = process.StandardError.ReadToEndAsync(Cancellation);
         try
         {
-            await process.WaitForExitAsync(Cancellation).WaitAsync(timeout, Cancellation);
+            var (exitCode, output) = await ProcessRunner.RunAsync("docker", arguments, timeout, cancellationToken: Cancellation);
+            return (exitCode, output);
         }
         catch (TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
             return (-1, $"docker {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:0} s");
         }
-
-        return (process.ExitCode, await output + await errors);
     }
 }

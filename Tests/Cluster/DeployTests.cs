@@ -73,10 +73,10 @@ public sealed class DeployTests(ClusterFixture cluster)
         await Eventually.WaitAsync(() => cluster.BackendStatusAsync("web-2"), s => s == "UP", TimeSpan.FromSeconds(60), "web-2 UP");
 
         // The holder waits for the lock rather than giving up: the probe below takes it for an instant too.
-        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", ["-w", "10", Path.Combine(cluster.DataDirectory, "deploy.lock"), "sleep", "60"]))!;
+        await using var holder = ProcessRunner.Start("flock", ["-w", "10", Path.Combine(cluster.DataDirectory, "deploy.lock"), "sleep", "60"]);
         await Eventually.WaitAsync(async () => (await ClusterFixture.RunAsync("flock", "-n", Path.Combine(cluster.DataDirectory, "deploy.lock"), "true")).ExitCode, code => code != 0, TimeSpan.FromSeconds(10), "the lock to be held");
         var whileLocked = await cluster.RunScriptAsync("deploy");
-        holder.Kill(entireProcessTree: true);
+        await holder.KillAsync();
 
         Assert.NotEqual(0, whileDown.ExitCode);
         Assert.Contains("web-2 is DOWN", whileDown.Output, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using SecondServer.Tests.Support;
@@ -93,23 +92,16 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
         var environment = EnvironmentEntry().Matches(program["environment"]).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         change(environment);
         var command = program["command"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var start = new ProcessStartInfo(command[0]) { WorkingDirectory = program["directory"], RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
 
-        foreach (var (key, value) in environment)
+        await cluster.SupervisorAsync("stop", "apps:web-2");
+        await using var process = ProcessRunner.Start(command[0], command.Skip(1), start =>
         {
-            start.Environment[key] = value;
-        }
-
-        await ClusterFixture.RunAsync("supervisorctl", "-c", Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), "stop", "apps:web-2");
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            start.WorkingDirectory = program["directory"];
+            foreach (var (key, value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+        }, logFile: Path.Combine(cluster.DataDirectory, "logs", "web-2-changed.log"));
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -141,9 +133,8 @@ public sealed partial class DoctorTests(ClusterFixture cluster)
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            await ClusterFixture.RunAsync("supervisorctl", "-c", Path.Combine(cluster.DataDirectory, "supervisor", "supervisord.conf"), "start", "apps:web-2");
+            await process.KillAsync();
+            await cluster.SupervisorAsync("start", "apps:web-2");
             await cluster.WaitUntilBothReplicasUpAsync();
         }
     }

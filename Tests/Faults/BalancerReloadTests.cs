@@ -23,7 +23,7 @@ public sealed class BalancerReloadTests(ClusterFixture cluster)
         var workerBefore = await WorkerPidAsync();
         await cluster.SetReplicaStateAsync("web-2", "drain");
         var load = LoadGenerator.Start(user.Requests(reports: false), concurrency: 4, bound: TimeSpan.FromMinutes(4));
-        (int ExitCode, string Output) reload;
+        ProcessResult reload;
         string drainedAfter, workerAfter;
         long servedBefore;
         try

@@ -20,9 +20,9 @@ public sealed class HostileInputFixture : IAsyncLifetime
 
     public const string FailedJobId = "seeded-failed-job";
 
-    private TestDatabase _database = null!;
+    private TestCluster _cluster = null!;
 
-    internal TestHost Web { get; private set; } = null!;
+    internal TestHost Web => _cluster.Web();
 
     internal Uri Address => Web.Address;
 
@@ -44,12 +44,11 @@ public sealed class HostileInputFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Admin:Emails:0"] = "root@example.com";
-        settings["ProfilePictures:MaxBytes"] = PictureMaxBytes.ToString(CultureInfo.InvariantCulture);
-        Web = await TestHost.StartWebAsync("web-1", settings);
-        await Web.WaitUntilReadyAsync();
+        _cluster = await TestCluster.StartAsync(1, 0, o =>
+        {
+            o.Settings["Admin:Emails:0"] = "root@example.com";
+            o.Settings["ProfilePictures:MaxBytes"] = PictureMaxBytes.ToString(CultureInfo.InvariantCulture);
+        }, TestContext.Current.CancellationToken);
 
         User = await SignInAsync("user@example.com", "/profile");
         Other = await SignInAsync("other@example.com", "/profile");
@@ -77,7 +76,7 @@ public sealed class HostileInputFixture : IAsyncLifetime
             PictureVersion = url[(url.IndexOf("?v=", StringComparison.Ordinal) + 3)..];
         }
 
-        await using var connection = await _database.Connections.OpenAsync(CancellationToken.None);
+        await using var connection = await _cluster.Database.Connections.OpenAsync(CancellationToken.None);
         await connection.ExecuteAsync(
             "INSERT INTO failed_jobs (job_id, queue, job_type, payload, exception, attempts, failed_at, failed_by) VALUES (@id, 'default', 'Probe', '{}', 'boom', 3, UTC_TIMESTAMP(6), 'test')",
             new { id = FailedJobId });
@@ -107,7 +106,7 @@ public sealed class HostileInputFixture : IAsyncLifetime
     internal async Task<SortedSet<string>> SnapshotAsync()
     {
         var lines = new SortedSet<string>(StringComparer.Ordinal);
-        await using (var connection = await _database.Connections.OpenAsync(CancellationToken.None))
+        await using (var connection = await _cluster.Database.Connections.OpenAsync(CancellationToken.None))
         {
             foreach (var table in new[] { "accounts", "reports", "failed_jobs" })
             {
@@ -139,16 +138,12 @@ public sealed class HostileInputFixture : IAsyncLifetime
         await browser.SignUpAndInAsync(Address, email);
         // The form token comes with the antiforgery cookie the API token was issued against.
         var formToken = await browser.FormTokenAsync(Address, formPage);
-        await using var connection = await _database.Connections.OpenAsync(CancellationToken.None);
+        await using var connection = await _cluster.Database.Connections.OpenAsync(CancellationToken.None);
         var id = await connection.ExecuteScalarAsync<long>("SELECT id FROM accounts WHERE email = @email", new { email });
         return new Identity(id, email, browser.Cookies.GetCookieHeader(Address), browser.Cookie(Address, "XSRF-TOKEN")!, formToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Web.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     /// <summary>Who sends a request: the cookie header, the API's CSRF token, a page form's antiforgery token.</summary>
     internal sealed record Identity(long Id, string Email, string Cookies, string Xsrf, string FormToken);

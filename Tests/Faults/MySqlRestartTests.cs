@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dapper;
 using SecondServer.Tests.Support;
 
@@ -14,7 +13,6 @@ public sealed class MySqlRestartTests(ClusterFixture cluster)
     [Fact]
     public async Task Cached_reads_never_fail_through_a_MariaDB_restart_writes_answer_503_with_Retry_After_and_jobs_and_schema_survive()
     {
-        var ct = TestContext.Current.CancellationToken;
         var mysql = new SharedDependencies(cluster);
         await cluster.WaitUntilBothReplicasUpAsync();
         var history = await MigrationHistoryAsync();
@@ -27,33 +25,11 @@ public sealed class MySqlRestartTests(ClusterFixture cluster)
         await admin.SignUpAndInAsync(cluster.Balancer, "admin@example.com");
         var reports = await SharedDependencies.QueueReportsAsync(admin, cluster.Balancer, 40);
 
-        long answered;
         await using var reads = LoadGenerator.Start(reader.CachedReads(), concurrency: 2, bound: TimeSpan.FromMinutes(3));
         await using (var writes = LoadGenerator.Start(writer.Requests(reports: false), concurrency: 1, bound: TimeSpan.FromMinutes(3)))
         {
             await Eventually.WaitAsync(() => Task.FromResult((reads.Succeeded, writes.Succeeded)), n => n.Item1 >= 10 && n.Item2 >= 4, TimeSpan.FromSeconds(30), "the load to get going");
-            try
-            {
-                // Down for longer than the app's own retries of a failed query (3, at most 2 s apart) can bridge.
-                await mysql.StopAsync(SharedDependencies.MariaDb);
-                var stopped = Stopwatch.GetTimestamp();
-                await mysql.WaitUntilNoReplicaReadyAsync();
-                var outage = TimeSpan.FromSeconds(10) - Stopwatch.GetElapsedTime(stopped);
-                if (outage > TimeSpan.Zero)
-                {
-                    // The outage's length is the scenario itself, not a guess at how long something takes.
-                    await Task.Delay(outage, ct);
-                }
-
-                Assert.False(await mysql.MySqlAnswersAsync(), "MariaDB still answers after supervisorctl stop");
-                var answering = SharedDependencies.FirstAnswerAsync(mysql.MySqlAnswersAsync, TimeSpan.FromSeconds(90), "MariaDB");
-                await mysql.EnsureStartedAsync(SharedDependencies.MariaDb);
-                answered = await answering;
-            }
-            finally
-            {
-                await mysql.EnsureStartedAsync(SharedDependencies.MariaDb);
-            }
+            var answered = await mysql.OutageAsync(SharedDependencies.MariaDb, mysql.MySqlAnswersAsync, TimeSpan.FromSeconds(90), "MariaDB");
 
             var successesAtRecovery = writes.Succeeded;
             writes.ServedBy.Clear();

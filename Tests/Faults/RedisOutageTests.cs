@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using SecondServer.Tests.Support;
 
@@ -24,31 +23,10 @@ public sealed class RedisOutageTests(ClusterFixture cluster)
 
         // Queued just before the outage: the worker still holds or waits for some of them when Redis goes away.
         var reports = await SharedDependencies.QueueReportsAsync(admin, cluster.Balancer, 40);
-        long answered;
         await using (var load = LoadGenerator.Start(traffic.Requests(reports: false), concurrency: 2, bound: TimeSpan.FromMinutes(3)))
         {
             await Eventually.WaitAsync(() => Task.FromResult(load.Succeeded), n => n >= 10, TimeSpan.FromSeconds(30), "the load to get going");
-            try
-            {
-                var stopped = Stopwatch.GetTimestamp();
-                await redis.StopAsync(SharedDependencies.Redis);
-                await redis.WaitUntilNoReplicaReadyAsync();
-                var outage = TimeSpan.FromSeconds(10) - Stopwatch.GetElapsedTime(stopped);
-                if (outage > TimeSpan.Zero)
-                {
-                    // The outage's length is the scenario itself, not a guess at how long something takes.
-                    await Task.Delay(outage, TestContext.Current.CancellationToken);
-                }
-
-                Assert.False(await redis.RedisAnswersPingAsync(), "Redis still answers after supervisorctl stop");
-                var answering = SharedDependencies.FirstAnswerAsync(redis.RedisAnswersPingAsync, TimeSpan.FromSeconds(60), "Redis");
-                await redis.EnsureStartedAsync(SharedDependencies.Redis);
-                answered = await answering;
-            }
-            finally
-            {
-                await redis.EnsureStartedAsync(SharedDependencies.Redis);
-            }
+            var answered = await redis.OutageAsync(SharedDependencies.Redis, redis.RedisAnswersPingAsync, TimeSpan.FromSeconds(60), "Redis");
 
             // Enough of the load after Redis is back to see the errors stop, on both replicas.
             var successesAtRecovery = load.Succeeded;

@@ -38,6 +38,36 @@ internal sealed class SharedDependencies(ClusterFixture cluster)
         }
     }
 
+    /// <summary>
+    /// Stops <paramref name="program"/> for ten seconds once HAProxy has seen no replica ready, checks that it no longer
+    /// answers, and starts it again; the <see cref="Stopwatch"/> timestamp of its first answer. The outage's length is
+    /// the scenario itself (longer than the app's own retries can bridge), not a guess at how long something takes.
+    /// The program is started again whatever the test got to.
+    /// </summary>
+    public async Task<long> OutageAsync(string program, Func<Task<bool>> answers, TimeSpan answerWithin, string what)
+    {
+        try
+        {
+            await StopAsync(program);
+            var stopped = Stopwatch.GetTimestamp();
+            await WaitUntilNoReplicaReadyAsync();
+            var outage = TimeSpan.FromSeconds(10) - Stopwatch.GetElapsedTime(stopped);
+            if (outage > TimeSpan.Zero)
+            {
+                await Task.Delay(outage, TestContext.Current.CancellationToken);
+            }
+
+            Assert.False(await answers(), $"{what} still answers after supervisorctl stop");
+            var answering = FirstAnswerAsync(answers, answerWithin, what);
+            await EnsureStartedAsync(program);
+            return await answering;
+        }
+        finally
+        {
+            await EnsureStartedAsync(program);
+        }
+    }
+
     /// <summary>A fresh connection authenticates and gets PONG (not LOADING, which Redis answers while it reads its AOF).</summary>
     public async Task<bool> RedisAnswersPingAsync()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SecondServer.Infrastructure.Diagnostics.Balancer;
 
@@ -64,38 +63,23 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async ValueTask DisposeAsync() => await RunScriptAsync("down");
 
     /// <summary>Runs scripts/NAME against this cluster's data folder and ports, or against <paramref name="other"/>.</summary>
-    public async Task<(int ExitCode, string Output)> RunScriptAsync(string name, Settings? other = null, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", name))
+    internal Task<ProcessResult> RunScriptAsync(string name, Settings? other = null, params string[] arguments) =>
+        ProcessRunner.RunAsync(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", name), arguments, TimeSpan.FromMinutes(6), start =>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["SECONDSERVER_DATA"] = other?.DataDirectory ?? DataDirectory },
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["LB_BIND"] = "0.0.0.0";
-        foreach (var (key, value) in Ports)
-        {
-            start.Environment[key] = other?.Overrides.GetValueOrDefault(key) ?? value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(6));
-        return (process.ExitCode, await stdout + await stderr);
-    }
+            start.Environment["SECONDSERVER_DATA"] = other?.DataDirectory ?? DataDirectory;
+            start.Environment["LB_BIND"] = "0.0.0.0";
+            foreach (var (key, value) in Ports)
+            {
+                start.Environment[key] = other?.Overrides.GetValueOrDefault(key) ?? value;
+            }
+        });
 
     /// <summary>supervisord and every process below it: the whole running cluster, whatever each program started.</summary>
     public HashSet<int> Processes() =>
         ProcessTree(int.Parse(File.ReadAllText(Path.Combine(DataDirectory, "supervisor", "supervisord.pid")).Trim(), CultureInfo.InvariantCulture));
 
     /// <summary>Runs supervisorctl against this cluster's supervisord (e.g. "stop", "servers:s3").</summary>
-    public Task<(int ExitCode, string Output)> SupervisorAsync(params string[] arguments) =>
+    internal Task<ProcessResult> SupervisorAsync(params string[] arguments) =>
         RunAsync("supervisorctl", ["-c", Path.Combine(DataDirectory, "supervisor", "supervisord.conf"), .. arguments]);
 
     /// <summary>The process id supervisord reports for one program (0 when it is not running).</summary>
@@ -120,54 +104,49 @@ public sealed class ClusterFixture : IAsyncLifetime
         var instance = $"web-{n}";
         await SupervisorAsync("stop", $"apps:{instance}");
         var web = Path.Combine(DataDirectory, "instances", instance, "web");
-        var start = new ProcessStartInfo("bash")
+        string[] arguments =
+        [
+            "-c",
+            """
+            set -euo pipefail
+            source scripts/lib/common.sh; source scripts/lib/servers.sh; source scripts/lib/cluster.sh
+            load_cluster_settings; load_secrets
+            mapfile -t settings < <(app_settings)
+            instance="$1" web="$2" port="$3"; shift 3
+            cd "$web"
+            # Exported, not passed to env: the settings hold the cluster's passwords, and no command line may.
+            for setting in "${settings[@]}" App__InstanceId="$instance" "$@"; do export "${setting?}"; done
+            exec "$(command -v dotnet)" "$web/Web.dll" --urls "http://127.0.0.1:$port"
+            """,
+            "replace", instance, web, Ports[$"WEB{n}_PORT"],
+            .. overrides.Select(o => $"{o.Key.Replace(":", "__", StringComparison.Ordinal)}={o.Value}"),
+        ];
+        var process = ProcessRunner.Start("bash", arguments, start =>
         {
-            ArgumentList =
-            {
-                "-c",
-                """
-                set -euo pipefail
-                source scripts/lib/common.sh; source scripts/lib/servers.sh; source scripts/lib/cluster.sh
-                load_cluster_settings; load_secrets
-                mapfile -t settings < <(app_settings)
-                instance="$1" web="$2" port="$3"; shift 3
-                cd "$web"
-                # Exported, not passed to env: the settings hold the cluster's passwords, and no command line may.
-                for setting in "${settings[@]}" App__InstanceId="$instance" "$@"; do export "${setting?}"; done
-                exec "$(command -v dotnet)" "$web/Web.dll" --urls "http://127.0.0.1:$port" >>"$SECONDSERVER_DATA/logs/$instance-replaced.log" 2>&1
-                """,
-                "replace", instance, web, Ports[$"WEB{n}_PORT"],
-            },
-            WorkingDirectory = TestEnvironment.RepositoryRoot,
-            Environment = { ["SECONDSERVER_DATA"] = DataDirectory },
-        };
-        foreach (var (key, value) in overrides)
-        {
-            start.ArgumentList.Add($"{key.Replace(":", "__", StringComparison.Ordinal)}={value}");
-        }
-
-        return new ReplacedReplica(this, instance, Process.Start(start)!);
+            start.WorkingDirectory = TestEnvironment.RepositoryRoot;
+            start.Environment["SECONDSERVER_DATA"] = DataDirectory;
+        }, logFile: Path.Combine(DataDirectory, "logs", $"{instance}-replaced.log"));
+        return new ReplacedReplica(this, instance, process);
     }
 
-    private sealed class ReplacedReplica(ClusterFixture cluster, string instance, Process process) : IAsyncDisposable
+    private sealed class ReplacedReplica(ClusterFixture cluster, string instance, ProcessRunner process) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             if (!process.HasExited)
             {
-                await RunAsync("kill", "-TERM", process.Id.ToString(CultureInfo.InvariantCulture));
+                await process.SignalAsync("TERM");
                 try
                 {
-                    await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                    await process.WaitForExitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
                 }
                 catch (TimeoutException)
                 {
-                    process.Kill();
-                    await process.WaitForExitAsync();
+                    // Killed by the wait: a replica that ignores SIGTERM for a minute is not worth waiting for longer.
                 }
             }
 
-            process.Dispose();
+            await process.DisposeAsync();
             await cluster.SupervisorAsync("start", $"apps:{instance}");
         }
     }
@@ -208,20 +187,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public Task<string> HaproxyAsync(string command) => new HaproxyRuntimeApi().SendAsync(RuntimeApi, command, TestContext.Current.CancellationToken);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    /// <summary>Runs a command to its end (within a minute); its exit code and output.</summary>
+    internal static Task<ProcessResult> RunAsync(string file, params string[] arguments) =>
+        ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(1));
 
     /// <summary>Another cluster's data folder and the ports it overrides.</summary>
     public sealed record Settings(string DataDirectory, Dictionary<string, string> Overrides);

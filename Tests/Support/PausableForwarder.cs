@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -13,9 +12,9 @@ namespace SecondServer.Tests.Support;
 /// </summary>
 internal sealed class PausableForwarder : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ProcessRunner _process;
 
-    private PausableForwarder(Process process, int port)
+    private PausableForwarder(ProcessRunner process, int port)
     {
         _process = process;
         Port = port;
@@ -25,16 +24,9 @@ internal sealed class PausableForwarder : IAsyncDisposable
 
     public static async Task<PausableForwarder> StartAsync(int targetPort)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        var port = TestEnvironment.FreePort();
         // setsid makes socat lead a new process group, so one signal to the group reaches the children too.
-        var start = new ProcessStartInfo("setsid") { ArgumentList = { "socat", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{targetPort}" } };
-        var forwarder = new PausableForwarder(Process.Start(start)!, port);
+        var forwarder = new PausableForwarder(ProcessRunner.Start("setsid", ["socat", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{targetPort}"]), port);
         await Eventually.WaitAsync(forwarder.ListeningAsGroupLeaderAsync, ready => ready, TimeSpan.FromSeconds(20), $"socat to listen on {port}");
         return forwarder;
     }
@@ -49,15 +41,15 @@ internal sealed class PausableForwarder : IAsyncDisposable
         {
             await SignalGroupAsync("CONT");
             await SignalGroupAsync("TERM");
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            await _process.WaitForExitAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
         }
 
-        _process.Dispose();
+        await _process.DisposeAsync();
     }
 
     private async Task SignalGroupAsync(string signal)
     {
-        var (exitCode, output) = await ClusterFixture.RunAsync("kill", $"-{signal}", "--", $"-{_process.Id.ToString(CultureInfo.InvariantCulture)}");
+        var (exitCode, output) = await ProcessRunner.RunAsync("kill", [$"-{signal}", "--", $"-{_process.Id.ToString(CultureInfo.InvariantCulture)}"], TimeSpan.FromMinutes(1));
         if (exitCode != 0 && !_process.HasExited)
         {
             throw new InvalidOperationException($"kill -{signal} of socat's group {_process.Id} failed: {output}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace SecondServer.Tests.Support;
 
@@ -50,30 +49,10 @@ internal static class PreviousRelease
 
     private static async Task RunAsync(string file, string[] arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
+        var (exitCode, output) = await ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(8), cancellationToken: cancellationToken);
+        if (exitCode != 0)
         {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(TimeSpan.FromMinutes(8));
-        try
-        {
-            await process.WaitForExitAsync(bound.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(file)} failed building the previous release ({Revision}):\n{await stdout}{await stderr}");
+            throw new InvalidOperationException($"{Path.GetFileName(file)} failed building the previous release ({Revision}):\n{output}");
         }
     }
 }

@@ -79,7 +79,10 @@ public sealed class ServerContainers : IAsyncDisposable
 
         var host = mysql.Hostname;
         servers.Redis = $"{redis.Hostname}:{Invariant(redis.GetMappedPublicPort(RedisBuilder.RedisPort))},password={redisPassword}";
-        servers.Database = $"Server={host};Port={Invariant(mysql.GetMappedPublicPort(MySqlBuilder.MySqlPort))};User ID=sstest;Password={mysqlPassword};Database=sstest_default;SslMode=None;AllowPublicKeyRetrieval=True";
+        // Every test class has a database of its own, so a pool of its own that outlives its hosts: idle connections
+        // close within seconds rather than the driver's three minutes, or a run's finished classes hold them all.
+        servers.Database = $"Server={host};Port={Invariant(mysql.GetMappedPublicPort(MySqlBuilder.MySqlPort))};User ID=sstest;Password={mysqlPassword};" +
+            "Database=sstest_default;SslMode=None;AllowPublicKeyRetrieval=True;Connection Idle Timeout=5";
         servers.Storage = $"Endpoint=http://{s3.Hostname}:{Invariant(s3.GetMappedPublicPort(S3Port))};AccessKey={s3Key};SecretKey={s3Secret}";
         Environment.SetEnvironmentVariable("ConnectionStrings__redis", servers.Redis);
         Environment.SetEnvironmentVariable("ConnectionStrings__appdb", servers.Database);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -10,15 +9,16 @@ namespace SecondServer.Tests.Support;
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Func<int, string, ProcessStartInfo> _startInfo;
+    private readonly Func<int, string, (string FileName, string[] Arguments)> _command;
     private readonly string _directory;
-    private Process? _process;
+    private ProcessRunner? _process;
 
-    private ServerProcess(Func<int, string, ProcessStartInfo> startInfo)
+    /// <param name="command">The program and its arguments, given the port and the data folder.</param>
+    private ServerProcess(Func<int, string, (string FileName, string[] Arguments)> command)
     {
-        _startInfo = startInfo;
+        _command = command;
         _directory = Directory.CreateTempSubdirectory("ss-server-").FullName;
-        Port = FreePort();
+        Port = TestEnvironment.FreePort();
     }
 
     public int Port { get; }
@@ -46,7 +46,7 @@ internal sealed class ServerProcess : IAsyncDisposable
                     server web-2 127.0.0.1:2
 
                 """);
-            return new ProcessStartInfo("haproxy") { ArgumentList = { "-db", "-f", config } };
+            return ("haproxy", ["-db", "-f", config]);
         });
         await server.StartAsync();
         return server;
@@ -54,36 +54,26 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var info = _startInfo(Port, _directory);
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.UseShellExecute = false;
-        _process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await Eventually.WaitAsync(IsListeningAsync, listening => listening || _process.HasExited, TimeSpan.FromSeconds(20), $"{info.FileName} listening on {Port}");
-        if (_process.HasExited)
+        if (_process is not null)
         {
-            throw new InvalidOperationException($"{info.FileName} exited with {_process.ExitCode} before listening on {Port}.");
+            await _process.DisposeAsync();
         }
+
+        var (fileName, arguments) = _command(Port, _directory);
+        _process = ProcessRunner.Start(fileName, arguments);
+        await _process.WaitUntilAsync(IsListeningAsync, listening => listening, TimeSpan.FromSeconds(20), $"{fileName} listening on {Port}");
     }
 
     /// <summary>SIGKILL: the server vanishes the way a crash or an OOM kill makes it vanish.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
-    }
+    public Task KillAsync() => _process?.KillAsync() ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
-        await KillAsync();
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -106,12 +96,5 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using MySqlConnector;
 
 namespace SecondServer.Tests.Support;
@@ -34,4 +36,12 @@ internal static class TestEnvironment
 
     /// <summary>A fresh name for a database, bucket or key prefix, so parallel tests never share state.</summary>
     public static string NewName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..(prefix.Length + 16)];
+
+    /// <summary>A loopback port free right now, for a server the test starts itself.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

@@ -9,12 +9,14 @@ namespace SecondServer.Tests.Support;
 
 /// <summary>
 /// A real Web or Worker host in the test process, on real Kestrel at a loopback port, wired to the real servers.
-/// Two of them sharing a database, key prefix and bucket behave like two replicas behind the balancer.
+/// Two of them sharing a database, key prefix and bucket behave like two replicas behind the balancer: see
+/// <see cref="TestCluster"/>, which starts them.
 /// </summary>
 internal sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private bool _stopped;
+    private bool _disposed;
 
     private TestHost(WebApplication app, Uri address)
     {
@@ -29,23 +31,14 @@ internal sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>What a set of replicas shares: one database, one Redis key prefix, one bucket.</summary>
-    public static Dictionary<string, string?> SharedSettings(string databaseConnectionString) => new()
-    {
-        ["ConnectionStrings:appdb"] = databaseConnectionString,
-        ["Redis:KeyPrefix"] = TestEnvironment.NewName("t") + ":",
-        ["Storage:Bucket"] = TestEnvironment.NewName("sstest-"),
-        ["Shutdown:DrainDelay"] = "00:00:00",
-    };
-
     /// <summary>Starts a Web host; <paramref name="configure"/> runs after the test settings, e.g. to register a <see cref="ManualTimeProvider"/>.</summary>
-    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
-        StartAsync(instanceId, settings, WebApp.Build, configure);
+    public static Task<TestHost> StartWebAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
+        StartAsync(instanceId, settings, WebApp.Build, configure, cancellationToken);
 
-    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
-        StartAsync(instanceId, settings, WorkerApp.Build, configure);
+    public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
+        StartAsync(instanceId, settings, WorkerApp.Build, configure, cancellationToken);
 
-    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build, Action<WebApplicationBuilder>? configure)
+    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
         // The hosts read the servers' connection strings from the environment, like in production.
         await ServerContainers.EnsureStartedAsync();
@@ -57,7 +50,7 @@ internal sealed class TestHost : IAsyncDisposable
             builder.Logging.AddProvider(new TestOutputLoggerProvider());
             configure?.Invoke(builder);
         });
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        await app.StartAsync(cancellationToken);
         return new TestHost(app, new Uri(app.Urls.First()));
     }
 
@@ -68,16 +61,23 @@ internal sealed class TestHost : IAsyncDisposable
     }
 
     /// <summary>Waits until <c>/health/ready</c> answers 200: migrations applied, key ring in place, every dependency reachable.</summary>
-    public Task WaitUntilReadyAsync() => Eventually.WaitAsync(
+    public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => Eventually.WaitAsync(
         async () =>
         {
-            using var response = await Client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
+            using var response = await Client.GetAsync(new Uri("/health/ready", UriKind.Relative), cancellationToken);
             return response.StatusCode;
         },
         status => status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"{Address} to be ready");
 
     public async ValueTask DisposeAsync()
     {
+        // Its test may have disposed it already, before its cluster does.
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Client.Dispose();
         // Stopped once is enough: a second stop would sit through the drain window again.
         if (!_stopped)

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace SecondServer.Tests.Support;
 
@@ -12,10 +9,9 @@ namespace SecondServer.Tests.Support;
 /// </summary>
 internal sealed class WorkerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessRunner _process;
 
-    private WorkerProcess(Process process, string instanceId, int port)
+    private WorkerProcess(ProcessRunner process, string instanceId, int port)
     {
         _process = process;
         InstanceId = instanceId;
@@ -31,100 +27,60 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>What the process logged so far, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Starts a Worker and waits until its readiness answers 200 (migrations applied, dependencies reachable).</summary>
     public static async Task<WorkerProcess> StartAsync(string instanceId, IDictionary<string, string?> settings)
     {
         // The process inherits the servers' connection strings from this one's environment.
         await ServerContainers.EnsureStartedAsync();
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var port = TestEnvironment.FreePort();
+        var process = ProcessRunner.Start(
+            "dotnet",
+            [Path.Combine(TestEnvironment.RepositoryRoot, "Worker", "bin", "Release", "net10.0", "Worker.dll"), "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"],
+            start =>
+            {
+                start.Environment["App__InstanceId"] = instanceId;
+                start.Environment["Logging__Console__FormatterName"] = "simple";
+                foreach (var (key, value) in settings)
+                {
+                    start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                }
+            });
+        var worker = new WorkerProcess(process, instanceId, port);
+        try
         {
-            ArgumentList = { Path.Combine(TestEnvironment.RepositoryRoot, "Worker", "bin", "Release", "net10.0", "Worker.dll"), "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            Environment = { ["App__InstanceId"] = instanceId, ["Logging__Console__FormatterName"] = "simple" },
-        };
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            await process.WaitUntilAsync(worker.ReadinessAsync, status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"worker {instanceId} ready");
         }
-
-        var worker = new WorkerProcess(Process.Start(start)!, instanceId, port);
-        worker._process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-        worker._process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
-        worker._process.BeginOutputReadLine();
-        worker._process.BeginErrorReadLine();
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(5) };
-        await Eventually.WaitAsync(
-            async () => worker.HasExited ? HttpStatusCode.Gone : await ReadinessAsync(client),
-            status => status is HttpStatusCode.OK or HttpStatusCode.Gone,
-            TimeSpan.FromSeconds(60), $"worker {instanceId} ready");
-        if (worker.HasExited)
+        catch
         {
-            throw new InvalidOperationException($"Worker {instanceId} exited with {worker.ExitCode}:\n{worker.Output}");
+            await worker.DisposeAsync();
+            throw;
         }
 
         return worker;
     }
 
     /// <summary>SIGKILL: the process vanishes mid-job, the way an OOM kill or a power cut makes it vanish.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>SIGTERM, as a process manager stops a program; returns once the process has exited.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        Terminate();
+        await TerminateAsync();
         return await WaitForExitAsync(timeout);
     }
 
     /// <summary>Sends SIGTERM and returns at once, so the test can act while the process stops.</summary>
-    public void Terminate()
-    {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
+    public Task TerminateAsync() => _process.SignalAsync("TERM");
 
     /// <summary>Waits for the process to exit; returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout, TestContext.Current.CancellationToken);
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout, TestContext.Current.CancellationToken);
 
     /// <summary>What the worker's own <c>/health/ready</c> answers now (503 also while it stops, or when it does not answer).</summary>
     public async Task<HttpStatusCode> ReadinessAsync()
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(5) };
-        return await ReadinessAsync(client);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
-
-    private static async Task<HttpStatusCode> ReadinessAsync(HttpClient client)
-    {
         try
         {
             using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
@@ -137,23 +93,5 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Tests.Support;
@@ -45,30 +44,24 @@ public sealed class QueueRulesTests
     public async Task A_Worker_with_invalid_queue_settings_fails_fast_with_one_line_naming_the_key()
     {
         var ct = TestContext.Current.CancellationToken;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(TestEnvironment.RepositoryRoot, "Worker", "bin", "Release", "net10.0", "Worker.dll"), "--urls", "http://127.0.0.1:0" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            // Well-formed connection strings where nothing listens: a unit test needs no server, and the line
-            // must name the queue setting alone.
-            Environment =
+        // Well-formed connection strings where nothing listens: a unit test needs no server, and the line must name
+        // the queue setting alone.
+        var process = await ProcessRunner.RunAsync(
+            "dotnet",
+            [Path.Combine(TestEnvironment.RepositoryRoot, "Worker", "bin", "Release", "net10.0", "Worker.dll"), "--urls", "http://127.0.0.1:0"],
+            TimeSpan.FromSeconds(60),
+            start =>
             {
-                ["ConnectionStrings__redis"] = "127.0.0.1:1,password=unused",
-                ["ConnectionStrings__appdb"] = "Server=127.0.0.1;Port=1;User ID=unused;Password=unused;Database=unused",
-                ["ConnectionStrings__uploads"] = "Endpoint=http://127.0.0.1:1;AccessKey=unused;SecretKey=unused",
-                ["Queue__Concurrency"] = "0",
-                ["Logging__LogLevel__Default"] = "None",
+                start.Environment["ConnectionStrings__redis"] = "127.0.0.1:1,password=unused";
+                start.Environment["ConnectionStrings__appdb"] = "Server=127.0.0.1;Port=1;User ID=unused;Password=unused;Database=unused";
+                start.Environment["ConnectionStrings__uploads"] = "Endpoint=http://127.0.0.1:1;AccessKey=unused;SecretKey=unused";
+                start.Environment["Queue__Concurrency"] = "0";
+                start.Environment["Logging__LogLevel__Default"] = "None";
             },
-        };
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.StandardOutput.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+            ct);
 
         Assert.Equal(78, process.ExitCode);
-        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = Assert.Single(process.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("Queue:Concurrency must be between 1 and 1024 (was 0)", line, StringComparison.Ordinal);
     }
 }

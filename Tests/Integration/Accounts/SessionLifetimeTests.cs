@@ -8,33 +8,28 @@ namespace SecondServer.Tests.Integration.Accounts;
 public sealed class SessionLifetimeTests : IAsyncLifetime
 {
     private readonly ManualTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private TestDatabase _database = null!;
-    private TestHost _web = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Sessions:IdleTimeout"] = "00:10:00";
-        settings["Sessions:AbsoluteTimeout"] = "00:15:00";
-        _web = await TestHost.StartWebAsync("web-clock", settings, b => b.Services.AddSingleton<TimeProvider>(_time));
-        await _web.WaitUntilReadyAsync();
-    }
+    private TestHost Web => _cluster.Web();
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(1, 0, o =>
     {
-        await _web.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+        o.Name = "clock";
+        o.Settings["Sessions:IdleTimeout"] = "00:10:00";
+        o.Settings["Sessions:AbsoluteTimeout"] = "00:15:00";
+        o.ConfigureWeb = b => b.Services.AddSingleton<TimeProvider>(_time);
+    }, TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task An_unused_session_ends_after_the_idle_timeout()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web.Address, "idle@example.com");
+        await browser.SignUpAndInAsync(Web.Address, "idle@example.com");
 
         _time.Advance(TimeSpan.FromMinutes(11));
-        using var me = await browser.GetAsync(_web.Address, "/api/me");
+        using var me = await browser.GetAsync(Web.Address, "/api/me");
 
         Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
     }
@@ -43,13 +38,13 @@ public sealed class SessionLifetimeTests : IAsyncLifetime
     public async Task Use_slides_the_idle_timeout_but_not_past_the_absolute_end()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web.Address, "busy@example.com");
+        await browser.SignUpAndInAsync(Web.Address, "busy@example.com");
 
         var statuses = new List<HttpStatusCode>();
         foreach (var minutes in new[] { 6, 6, 6 })
         {
             _time.Advance(TimeSpan.FromMinutes(minutes));
-            using var me = await browser.GetAsync(_web.Address, "/api/me");
+            using var me = await browser.GetAsync(Web.Address, "/api/me");
             statuses.Add(me.StatusCode);
         }
 

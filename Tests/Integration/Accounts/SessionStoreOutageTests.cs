@@ -8,21 +8,18 @@ namespace SecondServer.Tests.Integration.Accounts;
 /// <summary>With Redis down, sign-in answers 503 naming it: no silent local fallback that would split sessions.</summary>
 public sealed class SessionStoreOutageTests : IAsyncLifetime
 {
-    private TestDatabase _database = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(0, 0, null, TestContext.Current.CancellationToken);
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Sign_in_and_session_reads_answer_503_while_Redis_is_down()
     {
         var password = Guid.NewGuid().ToString("N");
         await using var redis = await ServerContainer.StartRedisAsync(password);
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
-        await using var web = await TestHost.StartWebAsync("web-outage", settings);
-        await web.WaitUntilReadyAsync();
+        await using var web = await _cluster.StartWebAsync("web-outage", TestContext.Current.CancellationToken, s => s["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}");
         using var browser = new Browser();
         await browser.SignUpAndInAsync(web.Address, "kim@example.com");
 

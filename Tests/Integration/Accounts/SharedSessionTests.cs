@@ -8,15 +8,15 @@ namespace SecondServer.Tests.Integration.Accounts;
 /// <summary>Rule 2 with two replicas in one process sharing real Redis and MySQL: the user never notices which one served them.</summary>
 public sealed class SharedSessionTests : IAsyncLifetime
 {
-    private ReplicaPair _replicas = null!;
+    private TestCluster _cluster = null!;
 
-    private Uri A => _replicas.Web1.Address;
+    private Uri A => _cluster.Web(1).Address;
 
-    private Uri B => _replicas.Web2.Address;
+    private Uri B => _cluster.Web(2).Address;
 
-    public async ValueTask InitializeAsync() => _replicas = await ReplicaPair.StartAsync();
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(2, 0, null, TestContext.Current.CancellationToken);
 
-    public ValueTask DisposeAsync() => _replicas.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Signed_in_on_one_replica_is_signed_in_on_the_other()
@@ -160,7 +160,7 @@ public sealed class SharedSessionTests : IAsyncLifetime
     [Fact]
     public async Task The_key_ring_holds_one_key_after_both_replicas_booted_together()
     {
-        var keys = _replicas.Web1.Services.GetService(typeof(Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager)) as Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager;
+        var keys = _cluster.Web(1).Services.GetService(typeof(Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager)) as Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager;
 
         Assert.Single(keys!.GetAllKeys());
     }

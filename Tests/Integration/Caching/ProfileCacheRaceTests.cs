@@ -16,25 +16,24 @@ namespace SecondServer.Tests.Integration.Caching;
 /// </summary>
 public sealed class ProfileCacheRaceTests : IAsyncLifetime
 {
-    private ReplicaPair _replicas = null!;
+    private TestCluster _cluster = null!;
     private ReplyGate _gate = null!;
     private TestHost _reader = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _replicas = await ReplicaPair.StartAsync();
-        var direct = new MySqlConnectionStringBuilder(_replicas.Database.ConnectionString);
+        _cluster = await TestCluster.StartAsync(2, 0, null, TestContext.Current.CancellationToken);
+        var direct = new MySqlConnectionStringBuilder(_cluster.Database.ConnectionString);
         _gate = ReplyGate.To(direct.Server, (int)direct.Port);
         var gated = new MySqlConnectionStringBuilder(direct.ConnectionString) { Server = "127.0.0.1", Port = (uint)_gate.Port };
-        _reader = await TestHost.StartWebAsync("web-3", new Dictionary<string, string?>(_replicas.Settings) { ["ConnectionStrings:appdb"] = gated.ConnectionString });
-        await _reader.WaitUntilReadyAsync();
+        _reader = await _cluster.StartWebAsync("web-3", TestContext.Current.CancellationToken, s => s["ConnectionStrings:appdb"] = gated.ConnectionString);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _reader.DisposeAsync();
         await _gate.DisposeAsync();
-        await _replicas.DisposeAsync();
+        await _cluster.DisposeAsync();
     }
 
     [Fact]
@@ -45,25 +44,25 @@ public sealed class ProfileCacheRaceTests : IAsyncLifetime
         var after = $"After {Guid.NewGuid():N}";
         var email = $"{Guid.NewGuid():N}@example.com";
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_replicas.Web1.Address, email, displayName: before);
-        await using var connection = await _replicas.Database.Connections.OpenAsync(ct);
+        await browser.SignUpAndInAsync(_cluster.Web(1).Address, email, displayName: before);
+        await using var connection = await _cluster.Database.Connections.OpenAsync(ct);
         var id = await connection.ExecuteScalarAsync<long>("SELECT id FROM accounts WHERE email = @email", new { email });
         var readerCache = _reader.Services.GetRequiredService<ProfileCache>();
         // The read must miss: nothing of this account is cached when it starts.
-        await _replicas.Web1.Services.GetRequiredService<ProfileCache>().InvalidateAsync(id, ct);
+        await _cluster.Web(1).Services.GetRequiredService<ProfileCache>().InvalidateAsync(id, ct);
 
         var held = _gate.HoldReplyContaining(before);
         var read = readerCache.GetAsync(id, ct);
         // The row was read (the database answered with the old name); the reader has not seen the answer yet.
         await held.WaitAsync(TimeSpan.FromSeconds(30), ct);
-        using var rename = await browser.PutAsync(_replicas.Web1.Address, "/api/profile", JsonContent.Create(new { displayName = after }));
+        using var rename = await browser.PutAsync(_cluster.Web(1).Address, "/api/profile", JsonContent.Create(new { displayName = after }));
         Assert.Equal(HttpStatusCode.OK, rename.StatusCode);
         _gate.Release();
         var readDuringTheRename = await read;
 
         Assert.Equal(before, readDuringTheRename!.DisplayName);
         Assert.Equal(after, (await readerCache.GetAsync(id, ct))!.DisplayName);
-        using var me = await browser.GetAsync(_replicas.Web2.Address, "/api/me");
+        using var me = await browser.GetAsync(_cluster.Web(2).Address, "/api/me");
         Assert.Equal(after, (await me.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("displayName").GetString());
     }
 }

@@ -6,23 +6,23 @@ namespace SecondServer.Tests.Integration.Pages;
 /// <summary>The server-rendered pages across two replicas: forms with antiforgery, flash messages in the shared session.</summary>
 public sealed class PageFlowTests : IAsyncLifetime
 {
-    private ReplicaPair _replicas = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _replicas = await ReplicaPair.StartAsync(s => s["Admin:Emails:0"] = "boss@example.com");
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(2, 0, o => o.Settings["Admin:Emails:0"] = "boss@example.com", TestContext.Current.CancellationToken);
 
-    public ValueTask DisposeAsync() => _replicas.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Registering_through_one_replica_shows_the_welcome_on_the_page_the_other_renders()
     {
         using var browser = new Browser();
-        var form = await browser.FormTokenAsync(_replicas.Web1.Address, "/register");
+        var form = await browser.FormTokenAsync(_cluster.Web(1).Address, "/register");
 
-        using var posted = await browser.PostFormAsync(_replicas.Web1.Address, "/register", form, new()
+        using var posted = await browser.PostFormAsync(_cluster.Web(1).Address, "/register", form, new()
         {
             ["Email"] = "page@example.com", ["DisplayName"] = "Paige", ["Password"] = "correct horse battery",
         });
-        using var profile = await browser.GetAsync(_replicas.Web2.Address, "/profile");
+        using var profile = await browser.GetAsync(_cluster.Web(2).Address, "/profile");
         var html = await profile.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
@@ -36,7 +36,7 @@ public sealed class PageFlowTests : IAsyncLifetime
     {
         using var visitor = new Browser();
         using var admin = new Browser();
-        await admin.SignUpAndInAsync(_replicas.Web1.Address, "boss@example.com");
+        await admin.SignUpAndInAsync(_cluster.Web(1).Address, "boss@example.com");
         var pages = new List<(string Who, string Path, string Html)>();
         foreach (var path in new[] { "/", "/login", "/register" })
         {
@@ -61,9 +61,9 @@ public sealed class PageFlowTests : IAsyncLifetime
     public async Task Form_errors_are_shown_next_to_the_field_and_the_input_is_kept()
     {
         using var browser = new Browser();
-        var form = await browser.FormTokenAsync(_replicas.Web1.Address, "/register");
+        var form = await browser.FormTokenAsync(_cluster.Web(1).Address, "/register");
 
-        using var posted = await browser.PostFormAsync(_replicas.Web2.Address, "/register", form, new()
+        using var posted = await browser.PostFormAsync(_cluster.Web(2).Address, "/register", form, new()
         {
             ["Email"] = "not-an-email", ["DisplayName"] = "Kept Name", ["Password"] = "short",
         });
@@ -79,10 +79,10 @@ public sealed class PageFlowTests : IAsyncLifetime
     public async Task Unknown_pages_and_admin_pages_for_non_admins_are_styled_not_raw()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_replicas.Web1.Address, "plain@example.com");
+        await browser.SignUpAndInAsync(_cluster.Web(1).Address, "plain@example.com");
 
-        using var missing = await browser.GetAsync(_replicas.Web1.Address, "/no/such/page");
-        using var api = await browser.GetAsync(_replicas.Web1.Address, "/api/no/such/thing");
+        using var missing = await browser.GetAsync(_cluster.Web(1).Address, "/no/such/page");
+        using var api = await browser.GetAsync(_cluster.Web(1).Address, "/api/no/such/thing");
 
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("There is no page at this address.", await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
@@ -96,16 +96,16 @@ public sealed class PageFlowTests : IAsyncLifetime
     {
         using var admin = new Browser();
         using var plain = new Browser();
-        await admin.SignUpAndInAsync(_replicas.Web1.Address, "boss@example.com");
-        await plain.SignUpAndInAsync(_replicas.Web1.Address, "staff@example.com");
+        await admin.SignUpAndInAsync(_cluster.Web(1).Address, "boss@example.com");
+        await plain.SignUpAndInAsync(_cluster.Web(1).Address, "staff@example.com");
 
-        using var queue = await admin.GetAsync(_replicas.Web2.Address, "/admin/queue");
-        using var schedule = await admin.GetAsync(_replicas.Web2.Address, "/admin/schedule");
-        using var cluster = await admin.GetAsync(_replicas.Web2.Address, "/admin/cluster");
-        using var doctor = await admin.GetAsync(_replicas.Web2.Address, "/admin/doctor");
-        using var deniedDoctor = await plain.GetAsync(_replicas.Web2.Address, "/admin/doctor");
-        using var denied = await plain.GetAsync(_replicas.Web2.Address, "/admin/queue");
-        using var deniedPage = await plain.GetAsync(_replicas.Web2.Address, denied.Headers.Location!.OriginalString);
+        using var queue = await admin.GetAsync(_cluster.Web(2).Address, "/admin/queue");
+        using var schedule = await admin.GetAsync(_cluster.Web(2).Address, "/admin/schedule");
+        using var cluster = await admin.GetAsync(_cluster.Web(2).Address, "/admin/cluster");
+        using var doctor = await admin.GetAsync(_cluster.Web(2).Address, "/admin/doctor");
+        using var deniedDoctor = await plain.GetAsync(_cluster.Web(2).Address, "/admin/doctor");
+        using var denied = await plain.GetAsync(_cluster.Web(2).Address, "/admin/queue");
+        using var deniedPage = await plain.GetAsync(_cluster.Web(2).Address, denied.Headers.Location!.OriginalString);
 
         Assert.Equal(HttpStatusCode.OK, queue.StatusCode);
         Assert.Contains("data-total=\"pending\"", await queue.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
@@ -122,7 +122,7 @@ public sealed class PageFlowTests : IAsyncLifetime
 
     private async Task<string> HtmlAsync(Browser browser, string path)
     {
-        using var response = await browser.GetAsync(_replicas.Web2.Address, path);
+        using var response = await browser.GetAsync(_cluster.Web(2).Address, path);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}");
         return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }

@@ -13,32 +13,23 @@ public sealed partial class SecurityHeaderTests : IAsyncLifetime
 {
     private static readonly string[] VisitorPages = ["/", "/login", "/register", "/status/404", "/no/such/page"];
     private static readonly string[] AdminPages = ["/", "/profile", "/reports", "/admin/queue", "/admin/schedule", "/admin/cluster", "/admin/doctor"];
-    private TestHost _web = null!;
-    private TestDatabase _database = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Admin:Emails:0"] = "boss@example.com";
-        _web = await TestHost.StartWebAsync("web-1", settings);
-        await _web.WaitUntilReadyAsync();
-    }
+    private TestHost Web => _cluster.Web();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _web.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async ValueTask InitializeAsync() =>
+        _cluster = await TestCluster.StartAsync(1, 0, o => o.Settings["Admin:Emails:0"] = "boss@example.com", TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Every_page_carries_the_headers_and_a_policy_its_markup_keeps_to()
     {
         using var visitor = new Browser();
         using var admin = new Browser();
-        await admin.SignUpAndInAsync(_web.Address, "boss@example.com");
+        await admin.SignUpAndInAsync(Web.Address, "boss@example.com");
         using (var picture = new MultipartFormDataContent { { new ByteArrayContent(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")), "file", "me.png" } })
-        using (var upload = await admin.PutAsync(_web.Address, "/api/profile/picture", picture))
+        using (var upload = await admin.PutAsync(Web.Address, "/api/profile/picture", picture))
         {
             Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
         }
@@ -46,11 +37,11 @@ public sealed partial class SecurityHeaderTests : IAsyncLifetime
         var pages = new List<(string Path, HttpResponseMessage Response, string Html)>();
         foreach (var (browser, path) in VisitorPages.Select(p => (visitor, p)).Concat(AdminPages.Select(p => (admin, p))))
         {
-            var response = await browser.GetAsync(_web.Address, path);
+            var response = await browser.GetAsync(Web.Address, path);
             pages.Add((path, response, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
         }
 
-        using var redirect = await admin.GetAsync(_web.Address, "/api/profile/picture");
+        using var redirect = await admin.GetAsync(Web.Address, "/api/profile/picture");
         var pictureOrigin = redirect.Headers.Location!.GetLeftPart(UriPartial.Authority);
 
         Assert.All(pages, page =>
@@ -76,12 +67,12 @@ public sealed partial class SecurityHeaderTests : IAsyncLifetime
     public async Task Api_answers_and_errors_carry_the_headers_with_a_policy_that_allows_nothing()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web.Address, "api@example.com");
-        using var me = await browser.GetAsync(_web.Address, "/api/me");
-        using var forbidden = await browser.GetAsync(_web.Address, "/api/admin/queue");
-        using var missing = await browser.GetAsync(_web.Address, "/api/no/such/thing");
-        using var malformed = await browser.PutAsync(_web.Address, "/api/profile", new StringContent("{", System.Text.Encoding.UTF8, "application/json"));
-        using var health = await browser.GetAsync(_web.Address, "/health/ready");
+        await browser.SignUpAndInAsync(Web.Address, "api@example.com");
+        using var me = await browser.GetAsync(Web.Address, "/api/me");
+        using var forbidden = await browser.GetAsync(Web.Address, "/api/admin/queue");
+        using var missing = await browser.GetAsync(Web.Address, "/api/no/such/thing");
+        using var malformed = await browser.PutAsync(Web.Address, "/api/profile", new StringContent("{", System.Text.Encoding.UTF8, "application/json"));
+        using var health = await browser.GetAsync(Web.Address, "/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, me.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);

@@ -13,16 +13,16 @@ namespace SecondServer.Tests.Integration.Profiles;
 public sealed class ProfilePictureTests : IAsyncLifetime
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private ReplicaPair _replicas = null!;
+    private TestCluster _cluster = null!;
 
-    private Uri A => _replicas.Web1.Address;
+    private Uri A => _cluster.Web(1).Address;
 
-    private Uri B => _replicas.Web2.Address;
+    private Uri B => _cluster.Web(2).Address;
 
     public async ValueTask InitializeAsync() =>
-        _replicas = await ReplicaPair.StartAsync(s => s["ProfilePictures:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _cluster = await TestCluster.StartAsync(2, 0, o => o.Settings["ProfilePictures:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
 
-    public ValueTask DisposeAsync() => _replicas.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task A_picture_uploaded_through_one_replica_comes_back_byte_for_byte_through_the_other()
@@ -215,9 +215,7 @@ public sealed class ProfilePictureTests : IAsyncLifetime
     public async Task With_S3_down_an_upload_is_503_and_changes_nothing_and_the_old_picture_works_once_S3_is_back()
     {
         await using var s3 = await ServerContainer.StartS3Async("pic-key", "pic-secret");
-        var settings = new Dictionary<string, string?>(_replicas.Settings) { ["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret" };
-        await using var web = await TestHost.StartWebAsync("web-s3-outage", settings);
-        await web.WaitUntilReadyAsync();
+        await using var web = await _cluster.StartWebAsync("web-s3-outage", TestContext.Current.CancellationToken, s => s["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret");
         using var browser = new Browser();
         await browser.SignUpAndInAsync(web.Address, "out@example.com");
         var original = Png(2000);
@@ -239,13 +237,13 @@ public sealed class ProfilePictureTests : IAsyncLifetime
 
     private async Task<string?> PictureKeyAsync(string email)
     {
-        await using var connection = await _replicas.Database.Connections.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await _cluster.Database.Connections.OpenAsync(TestContext.Current.CancellationToken);
         return await connection.ExecuteScalarAsync<string?>("SELECT picture_key FROM accounts WHERE email = @email", new { email });
     }
 
     private async Task<List<string>> ObjectKeysAsync(string prefix)
     {
-        var storage = (SecondServer.Infrastructure.Storage.ObjectStorage)_replicas.Web1.Services.GetService(typeof(SecondServer.Infrastructure.Storage.ObjectStorage))!;
+        var storage = (SecondServer.Infrastructure.Storage.ObjectStorage)_cluster.Web(1).Services.GetService(typeof(SecondServer.Infrastructure.Storage.ObjectStorage))!;
         var keys = new List<string>();
         await foreach (var item in storage.ListAsync(prefix, TestContext.Current.CancellationToken))
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Tests.Support;
 
@@ -14,19 +13,11 @@ namespace SecondServer.Tests.Integration.Queue;
 public sealed class QueueOperationsTests : IAsyncLifetime
 {
     private readonly QueueWorkerTests.Recorder _recorder = new();
-    private TestDatabase _database = null!;
-    private Dictionary<string, string?> _settings = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _settings = TestHost.SharedSettings(_database.ConnectionString);
-        _settings["Queue:PollInterval"] = "00:00:00.050";
-        _settings["Queue:RetryDelay"] = "00:00:00.050";
-        _settings["Queue:MaxRetryDelay"] = "00:00:00.200";
-    }
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(0, 0, o => QueueWorkerTests.RecordedJobs(o, _recorder), Ct);
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Workers_count_every_finished_job_per_type_and_minute_and_list_the_newest_with_their_attempts()
@@ -201,14 +192,7 @@ public sealed class QueueOperationsTests : IAsyncLifetime
         return total;
     }
 
-    private async Task<TestHost> StartWorkerAsync(string instanceId)
-    {
-        var worker = await TestHost.StartWorkerAsync(instanceId, _settings, builder => builder.Services
-            .AddSingleton(_recorder)
-            .AddJob<RecordedJob, RecordedJob.Handler>(job => job.MaxAttempts = 3));
-        await worker.Services.GetRequiredService<MigrationState>().WhenAppliedAsync(Ct);
-        return worker;
-    }
+    private Task<TestHost> StartWorkerAsync(string instanceId) => _cluster.StartWorkerAsync(instanceId, Ct, wait: HostWait.Migrated);
 
     private static async Task<string> DispatchAsync(TestHost host, RecordedJob job) =>
         (await host.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job, null, Ct)).JobId;

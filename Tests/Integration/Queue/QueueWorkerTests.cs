@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using SecondServer.Application.QueueProbe;
 using SecondServer.Application.Reports;
-using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Queue;
 using SecondServer.Tests.Support;
 
@@ -18,19 +17,11 @@ namespace SecondServer.Tests.Integration.Queue;
 public sealed class QueueWorkerTests : IAsyncLifetime
 {
     private readonly Recorder _recorder = new();
-    private TestDatabase _database = null!;
-    private Dictionary<string, string?> _settings = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _settings = TestHost.SharedSettings(_database.ConnectionString);
-        _settings["Queue:PollInterval"] = "00:00:00.050";
-        _settings["Queue:RetryDelay"] = "00:00:00.050";
-        _settings["Queue:MaxRetryDelay"] = "00:00:00.200";
-    }
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(0, 0, o => RecordedJobs(o, _recorder), Ct);
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task A_poison_job_lands_in_failed_jobs_after_its_attempts_and_runs_once_retried_after_the_fix()
@@ -131,8 +122,7 @@ public sealed class QueueWorkerTests : IAsyncLifetime
         _recorder.Fixed = true;
         var password = Guid.NewGuid().ToString("N");
         await using var redis = await ServerContainer.StartRedisAsync(password);
-        _settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
-        await using var worker = await StartWorkerAsync("worker-outage");
+        await using var worker = await StartWorkerAsync("worker-outage", s => s["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}");
         var before = await DispatchAsync(worker, new RecordedJob("before-outage"));
         await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(before)), done => done, TimeSpan.FromSeconds(20), "a job before the outage");
 
@@ -161,12 +151,14 @@ public sealed class QueueWorkerTests : IAsyncLifetime
     [Fact]
     public async Task A_job_whose_database_is_down_is_kept_not_lost_and_runs_once_MySQL_is_back()
     {
-        var direct = new MySqlConnectionStringBuilder(_database.ConnectionString);
+        var direct = new MySqlConnectionStringBuilder(_cluster.Database.ConnectionString);
         await using var gate = TcpGate.OpenTo(direct.Server, (int)direct.Port);
-        _settings["ConnectionStrings:appdb"] = new MySqlConnectionStringBuilder(_database.ConnectionString) { Port = (uint)gate.Port }.ConnectionString;
-        // One attempt: the first failure is already final, and recording it in failed_jobs needs MySQL too.
-        _settings["Queue:MaxAttempts"] = "1";
-        await using var worker = await StartWorkerAsync("worker-mysql-down");
+        await using var worker = await StartWorkerAsync("worker-mysql-down", s =>
+        {
+            s["ConnectionStrings:appdb"] = new MySqlConnectionStringBuilder(_cluster.Database.ConnectionString) { Port = (uint)gate.Port }.ConnectionString;
+            // One attempt: the first failure is already final, and recording it in failed_jobs needs MySQL too.
+            s["Queue:MaxAttempts"] = "1";
+        });
         var queue = worker.Services.GetRequiredService<RedisJobQueue>();
 
         gate.Close();
@@ -185,27 +177,32 @@ public sealed class QueueWorkerTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<TestHost> StartWorkerAsync(string instanceId)
+    /// <summary>Fast polls and retries, and workers that run <see cref="RecordedJob"/> (three attempts) for <paramref name="recorder"/>.</summary>
+    internal static void RecordedJobs(TestClusterOptions options, Recorder recorder)
     {
-        var worker = await TestHost.StartWorkerAsync(instanceId, _settings, builder => builder.Services
-            .AddSingleton(_recorder)
-            .AddJob<RecordedJob, RecordedJob.Handler>(job => job.MaxAttempts = 3));
-        await worker.Services.GetRequiredService<MigrationState>().WhenAppliedAsync(Ct);
-        return worker;
+        options.Settings["Queue:PollInterval"] = "00:00:00.050";
+        options.Settings["Queue:RetryDelay"] = "00:00:00.050";
+        options.Settings["Queue:MaxRetryDelay"] = "00:00:00.200";
+        options.ConfigureWorker = builder => builder.Services
+            .AddSingleton(recorder)
+            .AddJob<RecordedJob, RecordedJob.Handler>(job => job.MaxAttempts = 3);
     }
+
+    private Task<TestHost> StartWorkerAsync(string instanceId, Action<Dictionary<string, string?>>? settings = null) =>
+        _cluster.StartWorkerAsync(instanceId, Ct, settings, wait: HostWait.Migrated);
 
     private static async Task<string> DispatchAsync(TestHost host, RecordedJob job) =>
         (await host.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job, null, Ct)).JobId;
 
     private async Task<T> ScalarAsync<T>(string sql)
     {
-        await using var connection = await _database.Connections.OpenAsync(Ct);
+        await using var connection = await _cluster.Database.Connections.OpenAsync(Ct);
         return (await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, cancellationToken: Ct)))!;
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args)
     {
-        await using var connection = await _database.Connections.OpenAsync(Ct);
+        await using var connection = await _cluster.Database.Connections.OpenAsync(Ct);
         return [.. await connection.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: Ct))];
     }
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Tests.Support;
@@ -17,55 +16,46 @@ public sealed partial class RunNowTests : IAsyncLifetime
     private const string Admin = "ops@example.com";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly JobProbe _probe = new();
-    private TestDatabase _database = null!;
-    private TestHost _web1 = null!;
-    private TestHost _web2 = null!;
+    private TestCluster _cluster = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
+    private TestHost Web1 => _cluster.Web(1);
+
+    private TestHost Web2 => _cluster.Web(2);
+
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(2, 0, o =>
     {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Admin:Emails:0"] = Admin;
-        void Configure(WebApplicationBuilder builder)
+        o.Settings["Admin:Emails:0"] = Admin;
+        o.ConfigureWeb = builder =>
         {
             builder.Services.AddSingleton(_probe);
             // Never due during the test: only "run now" runs it.
             builder.Services.AddSchedule(s => s.Job<ProbeJob>().Named(Job).DailyAt("03:00").OnOneServer().WithoutOverlapping());
-        }
+        };
+    }, Ct);
 
-        var hosts = await Task.WhenAll(TestHost.StartWebAsync("web-1", settings, Configure), TestHost.StartWebAsync("web-2", settings, Configure));
-        (_web1, _web2) = (hosts[0], hosts[1]);
-        await Task.WhenAll(_web1.WaitUntilReadyAsync(), _web2.WaitUntilReadyAsync());
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _web1.DisposeAsync();
-        await _web2.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task One_click_received_by_both_replicas_runs_the_job_once_recorded_as_manual_and_shown_as_one_line()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web1.Address, Admin);
-        var (token, slot) = await RunNowFormAsync(browser, _web1);
+        await browser.SignUpAndInAsync(Web1.Address, Admin);
+        var (token, slot) = await RunNowFormAsync(browser, Web1);
 
         // The same form, token and all, reaches both replicas at once: a double submit, or a balancer resending it.
         var fields = new Dictionary<string, string> { ["job"] = Job, ["slot"] = slot };
         var posted = await Task.WhenAll(
-            browser.PostFormAsync(_web1.Address, "/admin/schedule?handler=RunNow", token, fields),
-            browser.PostFormAsync(_web2.Address, "/admin/schedule?handler=RunNow", token, fields));
+            browser.PostFormAsync(Web1.Address, "/admin/schedule?handler=RunNow", token, fields),
+            browser.PostFormAsync(Web2.Address, "/admin/schedule?handler=RunNow", token, fields));
         Assert.All(posted, p => Assert.Equal(HttpStatusCode.Redirect, p.StatusCode));
         foreach (var response in posted)
         {
             response.Dispose();
         }
 
-        var history = _web1.Services.GetRequiredService<ScheduleHistory>();
+        var history = Web1.Services.GetRequiredService<ScheduleHistory>();
         var runs = await Eventually.WaitAsync(
             () => history.QueryAsync(Job, 10, Ct),
             r => r.Count == 2 && r.All(x => x.Status != ScheduleRunStatus.Running),
@@ -81,7 +71,7 @@ public sealed partial class RunNowTests : IAsyncLifetime
         Assert.Single(_probe.Executions);
         Assert.Equal(Admin, Assert.Single(_probe.Executions).RequestedBy);
 
-        using var page = await browser.GetAsync(_web2.Address, "/admin/schedule");
+        using var page = await browser.GetAsync(Web2.Address, "/admin/schedule");
         var html = await page.Content.ReadAsStringAsync(Ct);
         var line = Assert.Single(SlotLine().Matches(html), m => m.Groups["job"].Value == Job);
         Assert.Equal("1", line.Groups["stood"].Value);
@@ -93,32 +83,32 @@ public sealed partial class RunNowTests : IAsyncLifetime
     public async Task A_second_click_on_a_fresh_page_runs_again_and_a_stale_or_forged_slot_runs_nothing()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web1.Address, Admin);
-        var (token, slot) = await RunNowFormAsync(browser, _web1);
-        using (await browser.PostFormAsync(_web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = Job, ["slot"] = slot }))
+        await browser.SignUpAndInAsync(Web1.Address, Admin);
+        var (token, slot) = await RunNowFormAsync(browser, Web1);
+        using (await browser.PostFormAsync(Web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = Job, ["slot"] = slot }))
         {
         }
 
-        var (token2, slot2) = await RunNowFormAsync(browser, _web2);
+        var (token2, slot2) = await RunNowFormAsync(browser, Web2);
         Assert.NotEqual(slot, slot2);
-        using (await browser.PostFormAsync(_web2.Address, "/admin/schedule?handler=RunNow", token2, new() { ["job"] = Job, ["slot"] = slot2 }))
+        using (await browser.PostFormAsync(Web2.Address, "/admin/schedule?handler=RunNow", token2, new() { ["job"] = Job, ["slot"] = slot2 }))
         {
         }
 
         var stale = ManualRuns.Write(DateTimeOffset.UtcNow.AddMinutes(-5).AddTicks(1230));
-        using var refused = await browser.PostFormAsync(_web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = Job, ["slot"] = stale });
-        using var wholeSecond = await browser.PostFormAsync(_web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = Job, ["slot"] = "2026-11-30T10:00:05.000000Z" });
-        using var unknown = await browser.PostFormAsync(_web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = "nope", ["slot"] = slot });
+        using var refused = await browser.PostFormAsync(Web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = Job, ["slot"] = stale });
+        using var wholeSecond = await browser.PostFormAsync(Web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = Job, ["slot"] = "2026-11-30T10:00:05.000000Z" });
+        using var unknown = await browser.PostFormAsync(Web1.Address, "/admin/schedule?handler=RunNow", token, new() { ["job"] = "nope", ["slot"] = slot });
         // A forged form: no header token to fall back on, as from another site's page.
         browser.SendXsrfHeader = false;
-        using var forged = await browser.PostFormAsync(_web1.Address, "/admin/schedule?handler=RunNow", "not-a-token", new() { ["job"] = Job, ["slot"] = slot2 });
+        using var forged = await browser.PostFormAsync(Web1.Address, "/admin/schedule?handler=RunNow", "not-a-token", new() { ["job"] = Job, ["slot"] = slot2 });
 
         await Eventually.WaitAsync(() => Task.FromResult(_probe.Executions.Count), n => n == 2, Patience, "the two clicks' runs");
         Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
         Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (wholeSecond.StatusCode, wholeSecond.Content.Headers.ContentType?.MediaType));
         Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (unknown.StatusCode, unknown.Content.Headers.ContentType?.MediaType));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
-        var runs = await _web1.Services.GetRequiredService<ScheduleHistory>().QueryAsync(Job, 10, Ct);
+        var runs = await Web1.Services.GetRequiredService<ScheduleHistory>().QueryAsync(Job, 10, Ct);
         Assert.Equal(2, runs.Count);
         Assert.Equal(2, _probe.Executions.Count);
     }

@@ -13,32 +13,22 @@ namespace SecondServer.Tests.Integration.Scheduling;
 public sealed class ScheduleAdminEndpointTests : IAsyncLifetime
 {
     private const string Admin = "admin@example.com";
-    private TestDatabase _database = null!;
-    private TestHost _web1 = null!;
-    private TestHost _web2 = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Admin:Emails:0"] = Admin;
-        var hosts = await Task.WhenAll(TestHost.StartWebAsync("web-1", settings), TestHost.StartWebAsync("web-2", settings));
-        (_web1, _web2) = (hosts[0], hosts[1]);
-        await Task.WhenAll(_web1.WaitUntilReadyAsync(), _web2.WaitUntilReadyAsync());
-    }
+    private TestHost Web1 => _cluster.Web(1);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _web1.DisposeAsync();
-        await _web2.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    private TestHost Web2 => _cluster.Web(2);
+
+    public async ValueTask InitializeAsync() =>
+        _cluster = await TestCluster.StartAsync(2, 0, o => o.Settings["Admin:Emails:0"] = Admin, TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task An_admin_sees_each_heartbeat_slot_run_once_with_the_instance_that_ran_it()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web1.Address, Admin);
+        await browser.SignUpAndInAsync(Web1.Address, Admin);
 
         // A slot after the first, so both replicas were up for it, and both have recorded their try.
         var runs = await Eventually.WaitAsync(
@@ -66,11 +56,11 @@ public sealed class ScheduleAdminEndpointTests : IAsyncLifetime
     public async Task Signed_in_non_admins_get_403_and_anonymous_callers_401()
     {
         using var user = new Browser();
-        await user.SignUpAndInAsync(_web1.Address, "ann@example.com");
+        await user.SignUpAndInAsync(Web1.Address, "ann@example.com");
         using var anonymous = new Browser();
 
-        using var forbidden = await user.GetAsync(_web2.Address, "/api/admin/schedule/runs?job=heartbeat");
-        using var unauthenticated = await anonymous.GetAsync(_web2.Address, "/api/admin/schedule/runs?job=heartbeat");
+        using var forbidden = await user.GetAsync(Web2.Address, "/api/admin/schedule/runs?job=heartbeat");
+        using var unauthenticated = await anonymous.GetAsync(Web2.Address, "/api/admin/schedule/runs?job=heartbeat");
 
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
@@ -82,9 +72,9 @@ public sealed class ScheduleAdminEndpointTests : IAsyncLifetime
     public async Task A_limit_out_of_range_is_a_problem(int limit)
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web1.Address, Admin);
+        await browser.SignUpAndInAsync(Web1.Address, Admin);
 
-        using var response = await browser.GetAsync(_web2.Address, $"/api/admin/schedule/runs?limit={limit.ToString(CultureInfo.InvariantCulture)}");
+        using var response = await browser.GetAsync(Web2.Address, $"/api/admin/schedule/runs?limit={limit.ToString(CultureInfo.InvariantCulture)}");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -105,7 +95,7 @@ public sealed class ScheduleAdminEndpointTests : IAsyncLifetime
 
     private async Task<List<JsonElement>> RunsAsync(Browser browser, string job)
     {
-        using var response = await browser.GetAsync(_web2.Address, $"/api/admin/schedule/runs?job={job}");
+        using var response = await browser.GetAsync(Web2.Address, $"/api/admin/schedule/runs?job={job}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         return [.. body.EnumerateArray()];

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Redis;
 using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Tests.Support;
@@ -22,24 +21,11 @@ public sealed class SchedulerTests : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 2, 500, TimeSpan.Zero);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly List<TestHost> _hosts = [];
-    private TestDatabase _database = null!;
-    private Dictionary<string, string?> _settings = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _settings = TestHost.SharedSettings(_database.ConnectionString);
-    }
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(0, 0, null, TestContext.Current.CancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            await host.DisposeAsync();
-        }
-
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Theory]
     [InlineData(0, 0, 0)]
@@ -161,10 +147,9 @@ public sealed class SchedulerTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var password = TestEnvironment.NewName("pw");
         await using var redis = await ServerContainer.StartRedisAsync(password);
-        var settings = new Dictionary<string, string?>(_settings) { ["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}" };
         var clock = new ManualTimeProvider(Start);
         var probe = new JobProbe();
-        var host = await StartAsync("web-1", clock, probe, j => j.EverySeconds(5).OnOneServer().WithoutOverlapping(), settings);
+        var host = await StartAsync("web-1", clock, probe, j => j.EverySeconds(5).OnOneServer().WithoutOverlapping(), s => s["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}");
 
         clock.SetUtcNow(Slot(1));
         Assert.Equal(ScheduleRunStatus.Ok, Assert.Single(await WaitForRunsAsync(Slot(1), Finished(1), "the run with Redis up")).Status);
@@ -188,17 +173,18 @@ public sealed class SchedulerTests : IAsyncLifetime
     public async Task A_holder_that_dies_mid_run_loses_its_lease_within_the_TTL_and_the_next_slot_runs()
     {
         var ttl = TimeSpan.FromSeconds(4);
-        var settings = new Dictionary<string, string?>(_settings)
+        void Settings(Dictionary<string, string?> settings)
         {
-            ["Scheduling:OverlapLeaseTtl"] = ttl.ToString(),
-            ["Scheduling:OverlapRenewInterval"] = "00:00:01",
-        };
+            settings["Scheduling:OverlapLeaseTtl"] = ttl.ToString();
+            settings["Scheduling:OverlapRenewInterval"] = "00:00:01";
+        }
+
         // The first run never ends by itself; later ones end at once.
         var probe = new JobProbe { Behavior = (n, token) => n == 1 ? Task.Delay(Timeout.Infinite, token) : Task.CompletedTask };
         var clocks = new[] { "web-1", "web-2", "worker-1" }.ToDictionary(i => i, _ => new ManualTimeProvider(Start));
         foreach (var (instance, clock) in clocks)
         {
-            await StartAsync(instance, clock, probe, j => j.EverySeconds(5).OnOneServer().WithoutOverlapping(), settings);
+            await StartAsync(instance, clock, probe, j => j.EverySeconds(5).OnOneServer().WithoutOverlapping(), Settings);
         }
 
         Advance(clocks.Values, Slot(1));
@@ -258,7 +244,7 @@ public sealed class SchedulerTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         await using var app = WebApp.Build([], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(_settings);
+            builder.Configuration.AddInMemoryCollection(_cluster.Settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Services.AddSingleton(new JobProbe());
             builder.Services.AddSchedule(s =>
@@ -293,7 +279,7 @@ public sealed class SchedulerTests : IAsyncLifetime
         }
     }
 
-    private async Task<TestHost> StartAsync(string instance, ManualTimeProvider clock, JobProbe probe, Action<Schedule.ScheduledJob> schedule, Dictionary<string, string?>? settings = null)
+    private async Task<TestHost> StartAsync(string instance, ManualTimeProvider clock, JobProbe probe, Action<Schedule.ScheduledJob> schedule, Action<Dictionary<string, string?>>? settings = null)
     {
         void Configure(WebApplicationBuilder builder)
         {
@@ -302,11 +288,11 @@ public sealed class SchedulerTests : IAsyncLifetime
             builder.Services.AddSchedule(s => schedule(s.Job<ProbeJob>().Named(Job)));
         }
 
+        var ct = TestContext.Current.CancellationToken;
         var host = instance.StartsWith("worker", StringComparison.Ordinal)
-            ? await TestHost.StartWorkerAsync(instance, settings ?? _settings, Configure)
-            : await TestHost.StartWebAsync(instance, settings ?? _settings, Configure);
+            ? await _cluster.StartWorkerAsync(instance, ct, settings, Configure, HostWait.Migrated)
+            : await _cluster.StartWebAsync(instance, ct, settings, Configure, HostWait.Migrated);
         _hosts.Add(host);
-        await host.Services.GetRequiredService<MigrationState>().WhenAppliedAsync(TestContext.Current.CancellationToken);
         return host;
     }
 

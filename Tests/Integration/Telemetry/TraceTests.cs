@@ -19,40 +19,37 @@ public sealed class TraceTests : IAsyncLifetime
     private const string Admin = "admin@example.com";
     private readonly SpanList _webSpans = [];
     private readonly SpanList _workerSpans = [];
-    private TestDatabase _database = null!;
-    private TestHost _web = null!;
-    private TestHost _worker = null!;
+    private TestCluster _cluster = null!;
+
+    private TestHost Web => _cluster.Web();
+
+    private TestHost Worker => _cluster.Worker();
 
     public async ValueTask InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync();
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["Admin:Emails:0"] = Admin;
-        settings["Queue:PollInterval"] = "00:00:00.050";
-        _web = await TestHost.StartWebAsync("web-trace", settings, b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_webSpans)));
-        _worker = await TestHost.StartWorkerAsync("worker-trace", settings, b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_workerSpans)));
-        await _web.WaitUntilReadyAsync();
-        await _worker.WaitUntilReadyAsync();
-        await _worker.Services.GetRequiredService<BucketInitializer>().EnsureBucketAsync(TestContext.Current.CancellationToken);
+        _cluster = await TestCluster.StartAsync(1, 1, o =>
+        {
+            o.Name = "trace";
+            o.Settings["Admin:Emails:0"] = Admin;
+            o.Settings["Queue:PollInterval"] = "00:00:00.050";
+            o.ConfigureWeb = b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_webSpans));
+            o.ConfigureWorker = b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_workerSpans));
+        }, TestContext.Current.CancellationToken);
+        await Worker.Services.GetRequiredService<BucketInitializer>().EnsureBucketAsync(TestContext.Current.CancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _worker.DisposeAsync();
-        await _web.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task A_queued_report_is_one_trace_from_the_request_through_the_worker_to_MySQL_and_S3()
     {
         using var browser = new Browser();
-        await browser.SignUpAndInAsync(_web.Address, Admin);
-        using var accepted = await browser.PostAsync(_web.Address, "/api/reports");
+        await browser.SignUpAndInAsync(Web.Address, Admin);
+        using var accepted = await browser.PostAsync(Web.Address, "/api/reports");
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var id = (await accepted.Content.ReadFromJsonAsync<Accepted>(TestContext.Current.CancellationToken))!.Id;
         await Eventually.WaitAsync(
-            async () => (await (await browser.GetAsync(_web.Address, $"/api/reports/{id}")).Content.ReadFromJsonAsync<Accepted>(TestContext.Current.CancellationToken))!.Status,
+            async () => (await (await browser.GetAsync(Web.Address, $"/api/reports/{id}")).Content.ReadFromJsonAsync<Accepted>(TestContext.Current.CancellationToken))!.Status,
             status => status is "done" or "failed", TimeSpan.FromSeconds(30), "the report to finish");
 
         var request = await Eventually.WaitAsync(
@@ -70,7 +67,7 @@ public sealed class TraceTests : IAsyncLifetime
         Assert.Equal(publish.SpanId, handler!.ParentSpanId);
         Assert.Contains(underHandler, s => s.Source.Name == "MySqlConnector" && s.Kind == ActivityKind.Client);
         Assert.Contains(underHandler, IsS3Call);
-        Assert.Equal("worker-trace", InstanceOf(_worker));
+        Assert.Equal("worker-trace", InstanceOf(Worker));
     }
 
     private static bool IsS3Call(Activity span)

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using SecondServer.Infrastructure.Scheduling;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Data;
 
 /// <summary>
 /// What the scheduler's history costs on Dapper against the same work on EF Core, measured on the real server: the

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SecondServer.Tests.Support;
 using StackExchange.Redis;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Redis;
 
 public sealed class RedisConnectionTests
 {

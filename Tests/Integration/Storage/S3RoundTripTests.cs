@@ -5,7 +5,7 @@ using Amazon.S3.Transfer;
 using SecondServer.Infrastructure.Storage;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Storage;
 
 /// <summary>The client's default chunked uploads corrupt objects on S3-compatible servers; these prove every path stores bytes exactly.</summary>
 public sealed class S3RoundTripTests : IAsyncLifetime

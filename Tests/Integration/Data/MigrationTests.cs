@@ -6,7 +6,7 @@ using SecondServer.Application.Data.Migrations;
 using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Data;
 
 /// <summary>
 /// The EF Core migrations against real MariaDB: applied once however many processes start at once, identical to the

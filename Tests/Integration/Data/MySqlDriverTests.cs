@@ -1,7 +1,7 @@
 using Dapper;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Data;
 
 /// <summary>What the code relies on from the MySQL driver (charsets, server-side cancellation, real concurrency, transactions), proven against the real server.</summary>
 public sealed class MySqlDriverTests : IAsyncLifetime

@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Configuration;
 
 /// <summary>A real Web process with broken configuration: one line naming the key, a distinct exit code, no stack trace.</summary>
 public sealed class StartupConfigurationTests
@@ -15,31 +14,25 @@ public sealed class StartupConfigurationTests
     {
         var ct = TestContext.Current.CancellationToken;
         var web = Path.Combine(TestEnvironment.RepositoryRoot, "Web", "bin", "Release", "net10.0", "Web.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { web, "--urls", "http://127.0.0.1:0" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            // Working servers for every key but the broken one, so the line names that key alone.
-            Environment =
+        // Working servers for every key but the broken one, so the line names that key alone.
+        var process = await ProcessRunner.RunAsync(
+            "dotnet",
+            [web, "--urls", "http://127.0.0.1:0"],
+            TimeSpan.FromSeconds(60),
+            start =>
             {
-                ["ConnectionStrings__redis"] = TestEnvironment.Redis,
-                ["ConnectionStrings__appdb"] = TestEnvironment.Database,
-                ["ConnectionStrings__uploads"] = TestEnvironment.Storage,
-                [variable] = value,
-                ["Logging__LogLevel__Default"] = "None",
+                start.Environment["ConnectionStrings__redis"] = TestEnvironment.Redis;
+                start.Environment["ConnectionStrings__appdb"] = TestEnvironment.Database;
+                start.Environment["ConnectionStrings__uploads"] = TestEnvironment.Storage;
+                start.Environment[variable] = value;
+                start.Environment["Logging__LogLevel__Default"] = "None";
             },
-        };
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+            ct);
 
         Assert.Equal(78, process.ExitCode);
-        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = Assert.Single(process.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("startup failed: invalid configuration:", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", await stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.StandardOutput, StringComparison.Ordinal);
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Storage;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Storage;
 
 /// <summary>
 /// The S3 server every test uses checks SigV4 signatures as AWS and MinIO do (deploy/s3/server.js): the app's own

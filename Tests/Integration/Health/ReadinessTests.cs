@@ -2,25 +2,25 @@ using System.Net;
 using System.Text.Json;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Health;
 
 /// <summary>Readiness follows the real dependencies: a server stopped for real turns it 503 naming the culprit; back, and it is 200 again.</summary>
 public sealed class ReadinessTests : IAsyncLifetime
 {
-    private TestDatabase _database = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(0, 0, null, Ct);
+
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Redis_going_away_and_coming_back_turns_readiness_503_then_200()
     {
         var password = Guid.NewGuid().ToString("N");
         await using var redis = await ServerContainer.StartRedisAsync(password);
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}";
-        await using var web = await TestHost.StartWebAsync("web-ready-redis", settings);
+        await using var web = await _cluster.StartWebAsync("web-ready-redis", Ct, s => s["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}", wait: HostWait.Started);
 
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
         await redis.StopAsync();
@@ -36,9 +36,7 @@ public sealed class ReadinessTests : IAsyncLifetime
     public async Task S3_going_away_and_coming_back_turns_readiness_503_then_200()
     {
         await using var s3 = await ServerContainer.StartS3Async("ready-key", "ready-secret");
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-        settings["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=ready-key;SecretKey=ready-secret";
-        await using var web = await TestHost.StartWebAsync("web-ready-s3", settings);
+        await using var web = await _cluster.StartWebAsync("web-ready-s3", Ct, s => s["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=ready-key;SecretKey=ready-secret", wait: HostWait.Started);
 
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
         await s3.StopAsync();
@@ -53,8 +51,7 @@ public sealed class ReadinessTests : IAsyncLifetime
     [Fact]
     public async Task A_host_started_while_MySQL_is_unreachable_starts_and_reports_it()
     {
-        var settings = TestHost.SharedSettings("Server=127.0.0.1;Port=1;User ID=nobody;Password=x;Database=appdb;Connection Timeout=1");
-        await using var web = await TestHost.StartWebAsync("web-no-mysql", settings);
+        await using var web = await _cluster.StartWebAsync("web-no-mysql", Ct, s => s["ConnectionStrings:appdb"] = "Server=127.0.0.1;Port=1;User ID=nobody;Password=x;Database=appdb;Connection Timeout=1", wait: HostWait.Started);
 
         var report = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
         var live = await web.Client.GetAsync(new Uri("/health/live", UriKind.Relative), TestContext.Current.CancellationToken);
@@ -68,11 +65,9 @@ public sealed class ReadinessTests : IAsyncLifetime
     public async Task Stopping_turns_readiness_503_while_the_instance_still_serves()
     {
         var ct = TestContext.Current.CancellationToken;
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
         // A drain window far longer than the test, ended by the test itself once it has seen what it came for: the
         // host's stop token cuts the drain short, as its shutdown timeout would.
-        settings["Shutdown:DrainDelay"] = "00:05:00";
-        var web = await TestHost.StartWebAsync("web-lame-duck", settings);
+        var web = await _cluster.StartWebAsync("web-lame-duck", ct, s => s["Shutdown:DrainDelay"] = "00:05:00", wait: HostWait.Started);
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
 
         using var endDrain = new CancellationTokenSource();
@@ -92,7 +87,7 @@ public sealed class ReadinessTests : IAsyncLifetime
     [Fact]
     public async Task Every_response_names_the_instance_that_served_it()
     {
-        await using var web = await TestHost.StartWebAsync("web-7", TestHost.SharedSettings(_database.ConnectionString));
+        await using var web = await _cluster.StartWebAsync("web-7", Ct, wait: HostWait.Started);
 
         var response = await web.Client.GetAsync(new Uri("/no/such/page", UriKind.Relative), TestContext.Current.CancellationToken);
 

@@ -2,27 +2,25 @@ using Dapper;
 using SecondServer.Application.Data.Migrations;
 using SecondServer.Tests.Support;
 
-namespace SecondServer.Tests.Integration;
+namespace SecondServer.Tests.Integration.Data;
 
 /// <summary>Three real processes started at once against an empty database: the migrations apply once, all start.</summary>
 public sealed class MigrationProcessTests : IAsyncLifetime
 {
-    private TestDatabase _database = null!;
+    private TestCluster _cluster = null!;
 
-    public async ValueTask InitializeAsync() => _database = await TestDatabase.CreateAsync();
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(0, 0, null, TestContext.Current.CancellationToken);
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Three_processes_started_together_on_an_empty_database_all_start_and_share_one_schema()
     {
         var ct = TestContext.Current.CancellationToken;
-        var settings = TestHost.SharedSettings(_database.ConnectionString);
-
-        var processes = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => WorkerProcess.StartAsync($"node-{i}", settings)));
+        var processes = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => WorkerProcess.StartAsync($"node-{i}", _cluster.Settings)));
         try
         {
-            await using var connection = await _database.Connections.OpenAsync(ct);
+            await using var connection = await _cluster.Database.Connections.OpenAsync(ct);
             var history = (await connection.QueryAsync<string>("SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId")).ToList();
             var sqlFileRecord = (await connection.QueryAsync<(string Id, string AppliedBy)>("SELECT id, applied_by FROM schema_migrations ORDER BY id")).ToList();
 
