@@ -11,25 +11,15 @@ namespace SecondServer.Tests.Integration.Accounts;
 public sealed class AccountCommandTests : IAsyncLifetime
 {
     private const string Password = "correct horse battery";
-    private TestDatabase _database = null!;
-    private TestHost _web = null!;
+    private TestCluster _cluster = null!;
 
-    private AccountService Accounts => _web.Services.GetRequiredService<AccountService>();
+    private AccountService Accounts => _cluster.Web().Services.GetRequiredService<AccountService>();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _web = await TestHost.StartWebAsync("web-accounts", TestHost.SharedSettings(_database.ConnectionString));
-        await _web.WaitUntilReadyAsync();
-    }
+    public async ValueTask InitializeAsync() => _cluster = await TestCluster.StartAsync(1, 0, o => o.Name = "accounts", Ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _web.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]
     public async Task Registration_names_each_broken_rule_by_field_and_stores_nothing()
@@ -60,7 +50,7 @@ public sealed class AccountCommandTests : IAsyncLifetime
     public async Task A_display_name_change_is_checked_trimmed_and_seen_at_once()
     {
         var account = Assert.IsType<RegisterResult.Created>(await Accounts.RegisterAsync("cy@example.com", Password, "Cy", Ct)).Account;
-        var profiles = _web.Services.GetRequiredService<ProfileCache>();
+        var profiles = _cluster.Web().Services.GetRequiredService<ProfileCache>();
         Assert.Equal("Cy", (await profiles.GetAsync(account.Id, Ct))!.DisplayName);
 
         var tooLong = await Accounts.UpdateDisplayNameAsync(account.Id, new string('n', AccountRules.MaxDisplayNameLength + 1), Ct);
