@@ -97,19 +97,20 @@ public sealed class QueueOperationsTests : IAsyncLifetime
         }
 
         await Eventually.WaitAsync(() => Task.FromResult(burst.Count(_recorder.Succeeded)), n => n == burst.Count, TimeSpan.FromSeconds(60), "the burst to run");
-        var last = _recorder.SucceededLatestFirst()[0];
-        // Published within a second of settling: wait for the very last job to show.
-        var recent = await Eventually.WaitAsync(() => admin.RecentAsync(Ct), r => r.Any(j => j.Id == last), TimeSpan.FromSeconds(20), "the last job of the burst listed");
+        // Each worker publishes within a second of settling: wait until both have (the last 50 to finish all show).
+        var last = _recorder.SucceededLatestFirst().Take(50).ToList();
+        var recent = await Eventually.WaitAsync(
+            () => admin.RecentAsync(Ct), r => last.All(id => r.Any(j => j.Id == id)), TimeSpan.FromSeconds(20), "the last 50 jobs of the burst listed");
 
         Assert.Equal(QueueMetrics.RecentKept, recent.Count);
         Assert.Equal(recent.Count, recent.Select(j => j.Id).Distinct().Count());
         Assert.All(recent, j => Assert.Equal("succeeded", j.State));
         Assert.Equal(recent.OrderByDescending(j => j.StartedAt.AddMilliseconds(j.DurationMs)).Select(j => j.Id), recent.Select(j => j.Id));
-        // Every listed job is among the last to finish by the handlers' own clock: a margin of the jobs both workers
-        // may have run side by side, where the two clocks may order them differently; a sample would reach back far.
+        // Every listed job is among the last to finish by the handlers' own clock (both workers' lists merged, whichever
+        // ran them), with a margin for the jobs run side by side, which the two clocks may order differently; a sample
+        // would reach back far.
         var latest = _recorder.SucceededLatestFirst().Take(QueueMetrics.RecentKept + 32).ToHashSet();
         Assert.All(recent, j => Assert.Contains(j.Id, latest));
-        Assert.Equal(["worker-burst-1", "worker-burst-2"], recent.Select(j => j.Instance).Distinct().Order());
     }
 
     [Fact]
