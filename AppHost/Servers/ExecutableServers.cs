@@ -37,7 +37,12 @@ internal static class ExecutableServers
             .WithArgs(context =>
             {
                 context.Args.Add(configuration);
-                foreach (var argument in new[] { "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", directory, "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--port" })
+                string[] arguments =
+                [
+                    "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", directory,
+                    "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--port",
+                ];
+                foreach (var argument in arguments)
                 {
                     context.Args.Add(argument);
                 }

@@ -48,9 +48,12 @@ internal sealed class MySqlConnectionFactory(IOptions<DatabaseOptions> options) 
     {
         // 1040 too many connections, 1045 access denied (the credentials may be rotating), 1053 server shutdown in
         // progress; the driver's own codes for a host it could not reach or a broken link.
-        MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.TooManyUserConnections
-            or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.AccessDenied or MySqlErrorCode.ServerShutdown
-            or MySqlErrorCode.CommandTimeoutExpired } => true,
+        MySqlException
+        {
+            ErrorCode: MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.TooManyUserConnections
+                or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.AccessDenied or MySqlErrorCode.ServerShutdown
+                or MySqlErrorCode.CommandTimeoutExpired
+        } => true,
         MySqlException { IsTransient: true } => true,
         MySqlException { InnerException: SocketException or IOException or EndOfStreamException or TimeoutException } => true,
         SocketException or EndOfStreamException => true,

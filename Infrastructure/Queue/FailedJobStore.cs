@@ -23,7 +23,7 @@ internal sealed record FailedJobFilter(string? Queue = null, string? Type = null
         queueName = Blank(Queue),
         jobType = Blank(Type),
         text = Blank(Text),
-        like = Blank(Text) is { } t ? "%" + t.ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%" : null,
+        like = Blank(Text) is { } t ? "%" + EscapeLike(t.ToLowerInvariant()) + "%" : null,
     };
 
     public const string Where = """
@@ -32,6 +32,12 @@ internal sealed record FailedJobFilter(string? Queue = null, string? Type = null
         """;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    // The text is matched literally: LIKE's wildcards and its escape character lose their meaning.
+    private static string EscapeLike(string text) => text
+        .Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -46,7 +52,9 @@ internal sealed record FailedJobFilter(string? Queue = null, string? Type = null
 /// </remarks>
 internal sealed class FailedJobStore(IDbConnectionFactory database, RedisJobQueue queue, TimeProvider time)
 {
-    private const string Columns = "id AS Id, job_id AS JobId, queue AS Queue, job_type AS JobType, payload AS Payload, exception AS Exception, attempts AS Attempts, failed_at AS FailedAt, failed_by AS FailedBy";
+    private const string Columns =
+        "id AS Id, job_id AS JobId, queue AS Queue, job_type AS JobType, payload AS Payload, exception AS Exception, " +
+        "attempts AS Attempts, failed_at AS FailedAt, failed_by AS FailedBy";
 
     public async Task RecordAsync(string jobId, string queueName, string jobType, string payload, string exception, int attempts, string failedBy, CancellationToken cancellationToken)
     {

@@ -42,7 +42,16 @@ internal sealed class QueueAdminService(RedisJobQueue queue, JobRegistry registr
             .Order(StringComparer.Ordinal)
             .ToList();
         var counts = await Task.WhenAll(names.Select(n => queue.CountAsync(n, cancellationToken)));
-        var queues = counts.Select(c => new QueueStats(c.Queue, c.Pending, c.Reserved, c.Delayed, failed.GetValueOrDefault(c.Queue), Math.Round(c.JobsPerSecond, 2), paused.Contains(c.Queue))).ToList();
+        var queues = counts
+            .Select(c => new QueueStats(
+                c.Queue,
+                c.Pending,
+                c.Reserved,
+                c.Delayed,
+                Failed: failed.GetValueOrDefault(c.Queue),
+                JobsPerSecond: Math.Round(c.JobsPerSecond, 2),
+                Paused: paused.Contains(c.Queue)))
+            .ToList();
         return new QueueOverview(
             queues.Sum(q => q.Pending), queues.Sum(q => q.Reserved), queues.Sum(q => q.Delayed), queues.Sum(q => q.Failed),
             Math.Round(queues.Sum(q => q.JobsPerSecond), 2), queues);

@@ -43,7 +43,8 @@ internal static class ManualRuns
     /// </summary>
     public static string? Refusal(DateTimeOffset slot, DateTimeOffset now, SchedulingOptions options) =>
         now - slot > options.GraceWindow
-            ? $"The page was drawn {(int)(now - slot).TotalSeconds} s before the click, more than the {(int)options.GraceWindow.TotalSeconds} s a click stays valid; nothing ran. Click again on the fresh page."
+            ? $"The page was drawn {(int)(now - slot).TotalSeconds} s before the click, " +
+              $"more than the {(int)options.GraceWindow.TotalSeconds} s a click stays valid; nothing ran. Click again on the fresh page."
             : slot - now > options.MaxClockSkew
                 ? "The click names a moment ahead of this replica's clock by more than the tolerated skew; nothing ran."
                 : null;

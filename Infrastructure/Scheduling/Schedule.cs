@@ -28,7 +28,8 @@ internal sealed partial class Schedule
     {
         var problems = _jobs.Select(j => j.Problem()).OfType<string>().ToList();
         problems.AddRange(_jobs.GroupBy(j => j.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g =>
-            $"{g.Count()} schedules are named '{g.Key}' ({string.Join(", ", g.Select(j => j.JobType.Name))}); the name keys the slot claims, the lease and the history, so give each its own with Named(...)."));
+            $"{g.Count()} schedules are named '{g.Key}' ({string.Join(", ", g.Select(j => j.JobType.Name))}); " +
+            "the name keys the slot claims, the lease and the history, so give each its own with Named(...)."));
         return problems;
     }
 

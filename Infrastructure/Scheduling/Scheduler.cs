@@ -330,7 +330,9 @@ internal sealed class Scheduler(
         }
         catch (Exception ex)
         {
-            logger.LogWarning("Schedule {Schedule} slot {Slot:O} skipped on {Instance} ({Status}: {Reason}); the history could not record it: {Error}", run.Job, run.Slot, run.Instance, status, reason, ex.Message);
+            logger.LogWarning(
+                "Schedule {Schedule} slot {Slot:O} skipped on {Instance} ({Status}: {Reason}); the history could not record it: {Error}",
+                run.Job, run.Slot, run.Instance, status, reason, ex.Message);
         }
 
         return new SlotOutcome(status, run.Instance, reason);

@@ -114,13 +114,13 @@ internal sealed class ObjectStorage(IAmazonS3 s3, [FromKeyedServices(ObjectStora
     /// <c>Storage:PublicEndpoint</c> when set (the address browsers reach), else the store's endpoint.
     /// </summary>
     public Uri PresignedUrl(string key, TimeSpan lifetime) => new(urlSigner.GetPreSignedURL(new GetPreSignedUrlRequest
-        {
-            BucketName = Options.Bucket,
-            Key = key,
-            Verb = HttpVerb.GET,
-            Expires = time.GetUtcNow().Add(lifetime).UtcDateTime,
-            Protocol = (Options.PublicEndpoint ?? Options.Endpoint).Scheme == Uri.UriSchemeHttps ? Protocol.HTTPS : Protocol.HTTP,
-        }));
+    {
+        BucketName = Options.Bucket,
+        Key = key,
+        Verb = HttpVerb.GET,
+        Expires = time.GetUtcNow().Add(lifetime).UtcDateTime,
+        Protocol = (Options.PublicEndpoint ?? Options.Endpoint).Scheme == Uri.UriSchemeHttps ? Protocol.HTTPS : Protocol.HTTP,
+    }));
 
     /// <summary>The object's URL on the CDN (<c>Storage:PublicBaseUrl</c>), or null when there is none.</summary>
     public Uri? PublicUrl(string key) =>

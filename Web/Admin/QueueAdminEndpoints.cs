@@ -14,7 +14,14 @@ internal static class QueueAdminEndpoints
         admin.MapGet("/", async (QueueAdminService queue, CancellationToken cancellationToken) =>
             Results.Ok(await queue.GetOverviewAsync(cancellationToken)));
 
-        admin.MapGet("/failed", async (QueueAdminService queue, [FromQuery(Name = "queue")] string? queueName, string? type, string? text, int? limit, long? before, CancellationToken cancellationToken) =>
+        admin.MapGet("/failed", async (
+            QueueAdminService queue,
+            [FromQuery(Name = "queue")] string? queueName,
+            string? type,
+            string? text,
+            int? limit,
+            long? before,
+            CancellationToken cancellationToken) =>
         {
             var page = await queue.ListFailedAsync(new FailedJobFilter(queueName, type, text), limit ?? 50, before, cancellationToken);
             return Results.Ok(new { items = page.Select(Summary), next = page.Count > 0 ? page[^1].Id : (long?)null });

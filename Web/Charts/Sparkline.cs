@@ -34,7 +34,8 @@ internal static class Sparkline
         var runs = ChartPlot.Runs(points, i => Pad + (i * step), value => Height - Pad - (value / top * (Height - (2 * Pad))));
         var label = HtmlEncoder.Default.Encode(summary);
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="sparkline" role="img" aria-label="{label}" width="{Width}" height="{Height}" viewBox="0 0 {Width} {Height}" xmlns="http://www.w3.org/2000/svg">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="sparkline" role="img" aria-label="{label}" """);
+        svg.Append(CultureInfo.InvariantCulture, $"""width="{Width}" height="{Height}" viewBox="0 0 {Width} {Height}" xmlns="http://www.w3.org/2000/svg">""");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{label}</title>");
         svg.Append(CultureInfo.InvariantCulture, $"""<line x1="0" y1="{Height - Pad}" x2="{Width}" y2="{Height - Pad}" class="sparkline-base" />""");
         foreach (var run in runs)

@@ -41,8 +41,9 @@ internal static class TimeSeriesChart
         var step = series.Points.Count > 1 ? (double)plotWidth / (series.Points.Count - 1) : 0;
 
         var svg = new StringBuilder(2048);
-        svg.Append(CultureInfo.InvariantCulture,
-            $"""<svg class="chart" viewBox="0 0 {Width} {Height}" role="img" aria-labelledby="{html.Encode(series.Id)}-title {html.Encode(series.Id)}-desc" aria-label="{html.Encode(summary)}" data-chart="{html.Encode(series.Id)}" preserveAspectRatio="xMidYMid meet">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<svg class="chart" viewBox="0 0 {Width} {Height}" role="img" """);
+        svg.Append(CultureInfo.InvariantCulture, $"""aria-labelledby="{html.Encode(series.Id)}-title {html.Encode(series.Id)}-desc" """);
+        svg.Append(CultureInfo.InvariantCulture, $"""aria-label="{html.Encode(summary)}" data-chart="{html.Encode(series.Id)}" preserveAspectRatio="xMidYMid meet">""");
         svg.Append(CultureInfo.InvariantCulture, $"""<title id="{html.Encode(series.Id)}-title">{html.Encode(series.Title)}</title>""");
         svg.Append(CultureInfo.InvariantCulture, $"""<desc id="{html.Encode(series.Id)}-desc">{html.Encode(summary)}</desc>""");
 
@@ -98,7 +99,9 @@ internal static class TimeSeriesChart
         var latest = series.Points.Last(p => p.Value.HasValue);
         var peak = series.Points.Where(p => p.Value.HasValue).MaxBy(p => p.Value!.Value);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{series.Title}: latest {ChartPlot.Figure(latest.Value!.Value)} {series.Unit} at {latest.At:HH:mm} UTC, peak {ChartPlot.Figure(peak.Value!.Value)} {series.Unit} at {peak.At:HH:mm} UTC, mean {ChartPlot.Figure(measured.Average())} {series.Unit}.");
+            $"{series.Title}: latest {ChartPlot.Figure(latest.Value!.Value)} {series.Unit} at {latest.At:HH:mm} UTC, " +
+            $"peak {ChartPlot.Figure(peak.Value!.Value)} {series.Unit} at {peak.At:HH:mm} UTC, " +
+            $"mean {ChartPlot.Figure(measured.Average())} {series.Unit}.");
     }
 
     private static string Clock(DateTimeOffset at, TimeSpan span) =>

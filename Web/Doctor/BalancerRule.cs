@@ -58,7 +58,9 @@ internal sealed partial class BalancerRule : IDoctorRule
         var notUp = states.Where(s => s.Status != "UP").ToList();
         if (notUp.Count > 0)
         {
-            problems.Add(($"HAProxy sees {string.Join(", ", notUp.Select(s => $"{s.Name} {s.Status}"))}", "fix the replica until its /health/ready answers 200 (logs under .data/logs), or set it ready if it was drained"));
+            problems.Add((
+                $"HAProxy sees {string.Join(", ", notUp.Select(s => $"{s.Name} {s.Status}"))}",
+                "fix the replica until its /health/ready answers 200 (logs under .data/logs), or set it ready if it was drained"));
         }
 
         var seen = string.Join(", ", states.Select(s => $"{s.Name} {s.Status}"));

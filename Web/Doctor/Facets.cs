@@ -5,13 +5,24 @@ namespace SecondServer.Web.Doctor;
 /// <summary>The facets several rules compare, so that each is described and fixed the same way everywhere.</summary>
 internal static class Facets
 {
-    public static readonly Facet MySqlServer = new("MySQL server", f => f.Database.Server ?? $"unreachable ({f.Database.Error})", "give every instance the same ConnectionStrings:appdb", f => f.Database.Error);
+    public static readonly Facet MySqlServer = new(
+        What: "MySQL server",
+        Value: f => f.Database.Server ?? $"unreachable ({f.Database.Error})",
+        Fix: "give every instance the same ConnectionStrings:appdb",
+        Error: f => f.Database.Error);
 
     public static readonly Facet MySqlDatabase = new("database", f => f.Database.Database ?? "none", "give every instance the same ConnectionStrings:appdb");
 
-    public static readonly Facet RedisServer = new("Redis server", f => f.Redis.RunId ?? $"unreachable ({f.Redis.Error})", "give every instance the same ConnectionStrings:redis", f => f.Redis.Error);
+    public static readonly Facet RedisServer = new(
+        What: "Redis server",
+        Value: f => f.Redis.RunId ?? $"unreachable ({f.Redis.Error})",
+        Fix: "give every instance the same ConnectionStrings:redis",
+        Error: f => f.Redis.Error);
 
-    public static readonly Facet RedisDatabase = new("Redis db", f => f.Redis.Database.ToString(System.Globalization.CultureInfo.InvariantCulture), "give every instance the same ConnectionStrings:redis");
+    public static readonly Facet RedisDatabase = new(
+        What: "Redis db",
+        Value: f => f.Redis.Database.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Fix: "give every instance the same ConnectionStrings:redis");
 
     public static readonly Facet RedisPrefix = new("key prefix", f => f.Redis.KeyPrefix, "give every instance the same Redis:KeyPrefix");
 

@@ -23,7 +23,10 @@ internal sealed class StatusModel : PageModel
         Response.StatusCode = code is >= 400 and < 600 ? code : StatusCodes.Status404NotFound;
         (Title, Message) = code switch
         {
-            StatusCodes.Status400BadRequest => ("Not understood", "What was sent could not be read: larger than this page accepts, malformed, or from a form that expired. Nothing was changed; go back and try again."),
+            StatusCodes.Status400BadRequest => (
+                "Not understood",
+                "What was sent could not be read: larger than this page accepts, malformed, or from a form that expired. " +
+                "Nothing was changed; go back and try again."),
             StatusCodes.Status404NotFound => ("Not found", "There is no page at this address."),
             StatusCodes.Status413PayloadTooLarge => ("Too large", "What was sent is larger than this page accepts. Nothing was changed."),
             StatusCodes.Status403Forbidden => ("Not allowed", "This page is for administrators."),

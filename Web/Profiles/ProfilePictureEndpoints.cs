@@ -42,7 +42,10 @@ internal static class ProfilePictureEndpoints
             return await pictures.ReplaceAsync(http.User.AccountId(), file, ct) switch
             {
                 (PictureOutcome.Stored, var key) => Results.Ok(new { pictureUrl = UrlFor(key, storage) }),
-                (PictureOutcome.UnsupportedType, _) => Results.Problem(title: "Unsupported picture type.", detail: "Upload a PNG, JPEG, GIF or WebP image.", statusCode: StatusCodes.Status415UnsupportedMediaType),
+                (PictureOutcome.UnsupportedType, _) => Results.Problem(
+                    title: "Unsupported picture type.",
+                    detail: "Upload a PNG, JPEG, GIF or WebP image.",
+                    statusCode: StatusCodes.Status415UnsupportedMediaType),
                 _ => Results.Problem(title: "The account no longer exists.", statusCode: StatusCodes.Status401Unauthorized),
             };
         }

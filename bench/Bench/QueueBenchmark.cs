@@ -160,7 +160,11 @@ internal static partial class QueueBenchmark
         };
         var start = new ProcessStartInfo(args.Text("redis-benchmark", "redis-benchmark"))
         {
-            ArgumentList = { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-t", "lpush,lpop", "-n", "1000000", "-c", "50", "-P", pipeline.ToString(CultureInfo.InvariantCulture), "-q" },
+            ArgumentList =
+            {
+                "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture),
+                "-t", "lpush,lpop", "-n", "1000000", "-c", "50", "-P", pipeline.ToString(CultureInfo.InvariantCulture), "-q",
+            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -216,20 +220,36 @@ internal static partial class QueueBenchmark
         var c = CultureInfo.InvariantCulture;
         md.AppendLine("# Queue benchmark");
         md.AppendLine();
-        md.AppendLine(c, $"Written by `scripts/bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Machine: {Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), .NET {Environment.Version}, Redis {info.GetValueOrDefault("redis_version", "?")} (AOF every second, as in the cluster), all on one machine over loopback.");
+        md.AppendLine(c,
+            $"Written by `scripts/bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. " +
+            $"Machine: {Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), .NET {Environment.Version}, " +
+            $"Redis {info.GetValueOrDefault("redis_version", "?")} (AOF every second, as in the cluster), all on one machine over loopback.");
         md.AppendLine();
-        md.AppendLine(c, $"Each run enqueues {jobs:N0} no-op jobs (`bench:noop`, queue `bench`), then starts the worker processes, which begin together and consume until the queue is empty (every job reserved with a visibility deadline, run, acknowledged; heartbeats on). A worker process runs the Worker host's queue consumers (QueueWorker, JobRunner, RedisJobQueue) without HTTP, S3 or MySQL; settings: Concurrency {worker.Concurrency}, Prefetch {worker.Prefetch}, BatchSize {worker.BatchSize}, VisibilityTimeout 30 s. \"Steady\" counts from the moment 10 % were done (after start-up and JIT) to the end; \"overall\" from the start signal. Each scenario ran {scenarios[0].Runs.Count} times: the median, then every run.");
+        md.AppendLine(c,
+            $"Each run enqueues {jobs:N0} no-op jobs (`bench:noop`, queue `bench`), then starts the worker processes, which begin " +
+            $"together and consume until the queue is empty (every job reserved with a visibility deadline, run, acknowledged; " +
+            $"heartbeats on). A worker process runs the Worker host's queue consumers (QueueWorker, JobRunner, RedisJobQueue) " +
+            $"without HTTP, S3 or MySQL; settings: Concurrency {worker.Concurrency}, Prefetch {worker.Prefetch}, " +
+            $"BatchSize {worker.BatchSize}, VisibilityTimeout 30 s. \"Steady\" counts from the moment 10 % were done (after start-up " +
+            $"and JIT) to the end; \"overall\" from the start signal. Each scenario ran {scenarios[0].Runs.Count} times: the median, " +
+            $"then every run.");
         md.AppendLine();
         md.AppendLine("| scenario | steady jobs/s (median) | overall jobs/s | steady, every run | CPU per job: workers / Redis | enqueue jobs/s |");
         md.AppendLine("|---|---:|---:|---|---:|---:|");
         foreach (var scenario in scenarios)
         {
             var m = scenario.Median;
-            md.AppendLine(c, $"| {scenario.Processes} worker process{(scenario.Processes == 1 ? "" : "es")} | {m.Steady:N0} | {m.Overall:N0} | {string.Join(", ", scenario.Runs.Select(r => r.Steady.ToString("N0", c)))} | {m.WorkerCpuPerJob:0.0} µs / {m.RedisCpuPerJob:0.0} µs | {m.Enqueue:N0} |");
+            var everyRun = string.Join(", ", scenario.Runs.Select(r => r.Steady.ToString("N0", c)));
+            md.AppendLine(c,
+                $"| {scenario.Processes} worker process{(scenario.Processes == 1 ? "" : "es")} | {m.Steady:N0} | {m.Overall:N0} | {everyRun} " +
+                $"| {m.WorkerCpuPerJob:0.0} µs / {m.RedisCpuPerJob:0.0} µs | {m.Enqueue:N0} |");
         }
 
         md.AppendLine();
-        md.AppendLine(c, $"CPU per job is the worker processes' whole CPU time (start-up and JIT included) and the Redis server's (INFO cpu) over the consuming phase, divided by the jobs: it depends less on what else the machine is doing than the rates do. Load average when the benchmark started: {loadAverage}.");
+        md.AppendLine(c,
+            $"CPU per job is the worker processes' whole CPU time (start-up and JIT included) and the Redis server's (INFO cpu) " +
+            $"over the consuming phase, divided by the jobs: it depends less on what else the machine is doing than the rates do. " +
+            $"Load average when the benchmark started: {loadAverage}.");
 
         md.AppendLine();
         md.AppendLine("Raw Redis list operations on the same server (`redis-benchmark -t lpush,lpop -n 1000000 -c 50`):");
@@ -248,7 +268,12 @@ internal static partial class QueueBenchmark
         md.AppendLine(c, $"- 1 worker process / raw LPOP without pipelining: {one.Steady / pops:0.00}; with -P 16: {one.Steady / raw[1].Pop:0.00}");
         md.AppendLine(c, $"- 2 worker processes / raw LPOP without pipelining: {two.Steady / pops:0.00}; with -P 16: {two.Steady / raw[1].Pop:0.00}");
         md.AppendLine();
-        md.AppendLine("A job costs more than one list operation: it was pushed by its own Lua call (HSETNX, SADD, RPUSH); one Lua call reserves a whole batch (LPOP, two HMGETs, HSET, ZADD) and another acknowledges one (ZMSCORE, ZREM, two HDELs). Redis, the worker processes and this program share the machine's cores: where there are fewer free cores than they need, a second worker process competes for the same cores instead of adding capacity (compare the CPU per job), and the load average above says how much else was running.");
+        md.AppendLine(
+            "A job costs more than one list operation: it was pushed by its own Lua call (HSETNX, SADD, RPUSH); one Lua call " +
+            "reserves a whole batch (LPOP, two HMGETs, HSET, ZADD) and another acknowledges one (ZMSCORE, ZREM, two HDELs). Redis, " +
+            "the worker processes and this program share the machine's cores: where there are fewer free cores than they need, a " +
+            "second worker process competes for the same cores instead of adding capacity (compare the CPU per job), and the load " +
+            "average above says how much else was running.");
         return md.ToString();
     }
 
