@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure;
 using SecondServer.Infrastructure.Queue;
-using SecondServer.Tests.Support;
 using SecondServer.Infrastructure.Redis;
+using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration.Queue;
 
