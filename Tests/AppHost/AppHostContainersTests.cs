@@ -16,7 +16,10 @@ public sealed class AppHostContainersTests
     [Fact]
     public async Task Containers_mode_serves_from_both_replicas_through_the_balancer()
     {
-        var (answers, detail) = await ContainerRuntime.PingAsync(Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : ContainerRuntime.DefaultHost, TimeSpan.FromSeconds(1), Cancellation);
+        var (answers, detail) = await ContainerRuntime.PingAsync(
+            Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : ContainerRuntime.DefaultHost,
+            TimeSpan.FromSeconds(1),
+            Cancellation);
         if (!answers)
         {
             Assert.Skip($"Containers mode needs a Docker engine, and {detail}; scripts/images starts one.");

@@ -31,7 +31,10 @@ public sealed class BalancerTests(ClusterFixture cluster)
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         using var https = new HttpClient(handler);
         var email = $"{Guid.NewGuid():N}@example.com";
-        using var register = await https.PostAsJsonAsync(new Uri(cluster.BalancerTls, "/api/account/register"), new { email, password = "correct horse battery", displayName = "Tls" }, TestContext.Current.CancellationToken);
+        using var register = await https.PostAsJsonAsync(
+            new Uri(cluster.BalancerTls, "/api/account/register"),
+            new { email, password = "correct horse battery", displayName = "Tls" },
+            TestContext.Current.CancellationToken);
         using var login = await https.PostAsJsonAsync(new Uri(cluster.BalancerTls, "/api/account/login"), new { email, password = "correct horse battery" }, TestContext.Current.CancellationToken);
         using var plain = await new HttpClient().GetAsync(new Uri(cluster.Balancer, "/health/live"), TestContext.Current.CancellationToken);
 

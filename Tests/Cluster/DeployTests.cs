@@ -74,7 +74,9 @@ public sealed class DeployTests(ClusterFixture cluster)
 
         // The holder waits for the lock rather than giving up: the probe below takes it for an instant too.
         await using var holder = ProcessRunner.Start("flock", ["-w", "10", Path.Combine(cluster.DataDirectory, "deploy.lock"), "sleep", "60"]);
-        await Eventually.WaitAsync(async () => (await ClusterFixture.RunAsync("flock", "-n", Path.Combine(cluster.DataDirectory, "deploy.lock"), "true")).ExitCode, code => code != 0, TimeSpan.FromSeconds(10), "the lock to be held");
+        await Eventually.WaitAsync(
+            async () => (await ClusterFixture.RunAsync("flock", "-n", Path.Combine(cluster.DataDirectory, "deploy.lock"), "true")).ExitCode,
+            code => code != 0, TimeSpan.FromSeconds(10), "the lock to be held");
         var whileLocked = await cluster.RunScriptAsync("deploy");
         await holder.KillAsync();
 

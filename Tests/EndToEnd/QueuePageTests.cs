@@ -41,7 +41,10 @@ public sealed class QueuePageTests(ClusterFixture cluster, ChromiumFixture chrom
             // Charts leave out the minute in progress: the reports show once their minute is over. The page reloads
             // itself every 5 seconds meanwhile.
             var throughput = activity.Locator("svg[data-chart='throughput-hour']");
-            await Expect(throughput).ToHaveAttributeAsync("aria-label", new Regex("^reports: jobs finished per minute, last hour: latest [0-9.]+k? jobs/min at \\d\\d:\\d\\d UTC, peak (?!0 )[0-9.]+k? jobs/min"), new() { Timeout = 100_000 });
+            await Expect(throughput).ToHaveAttributeAsync(
+                "aria-label",
+                new Regex("^reports: jobs finished per minute, last hour: latest [0-9.]+k? jobs/min at \\d\\d:\\d\\d UTC, peak (?!0 )[0-9.]+k? jobs/min"),
+                new() { Timeout = 100_000 });
             await Expect(activity.Locator("svg[data-chart='wait-hour'] title")).ToHaveTextAsync("reports: mean wait before a job starts, last hour");
             await Expect(activity.Locator("tr[data-job-type='report:generate'][data-span='last hour'] td").Nth(2)).ToHaveTextAsync(new Regex("^[1-9]\\d*$"));
 
@@ -138,7 +141,8 @@ public sealed class QueuePageTests(ClusterFixture cluster, ChromiumFixture chrom
         // records it: its envelope as queued, in failed_jobs.
         var jobId = Guid.NewGuid().ToString("N");
         var label = "retried-" + jobId[..8];
-        var envelope = $$"""{"id":"{{jobId}}","type":"queue:probe","queue":"default","payload":{"label":"{{label}}","workMilliseconds":0},"attempts":0,"enqueuedAt":"2026-11-30T10:00:00Z","availableAt":"2026-11-30T10:00:00Z"}""";
+        var envelope = $$"""{"id":"{{jobId}}","type":"queue:probe","queue":"default","payload":""" +
+            $$"""{"label":"{{label}}","workMilliseconds":0},"attempts":0,"enqueuedAt":"2026-11-30T10:00:00Z","availableAt":"2026-11-30T10:00:00Z"}""";
         await using (var connection = await cluster.OpenDatabaseAsync())
         {
             await connection.ExecuteAsync(
@@ -162,7 +166,8 @@ public sealed class QueuePageTests(ClusterFixture cluster, ChromiumFixture chrom
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Retry matching 1" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 failed job is back on its queue.");
-            await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Audit log" }).Locator("tr[data-audit]").First).ToContainTextAsync($"retry matching1 retried (type: queue:probe, text: \"{label}\")");
+            await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Audit log" }).Locator("tr[data-audit]").First)
+                .ToContainTextAsync($"retry matching1 retried (type: queue:probe, text: \"{label}\")");
         });
 
         var run = await Eventually.WaitAsync(

@@ -24,9 +24,13 @@ public sealed partial class HostileInputTests(HostileInputFixture fixture) : ICl
     {
         var mapped = fixture.Web.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
             .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST"]).Select(m => (Method: m, Route: "/" + e.RoutePattern.RawText!.Trim('/'))))
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST"])
+                .Select(m => (Method: m, Route: "/" + e.RoutePattern.RawText!.Trim('/'))))
             // GET handlers of pages take no input; their POST handlers are the forms.
-            .Where(e => e.Method != "GET" || e.Route.StartsWith("/api", StringComparison.Ordinal) || e.Route.StartsWith("/health", StringComparison.Ordinal) || e.Route.StartsWith("/internal", StringComparison.Ordinal))
+            .Where(e => e.Method != "GET"
+                || e.Route.StartsWith("/api", StringComparison.Ordinal)
+                || e.Route.StartsWith("/health", StringComparison.Ordinal)
+                || e.Route.StartsWith("/internal", StringComparison.Ordinal))
             .Select(e => $"{e.Method} {Regex.Replace(e.Route, "\\{[^}]+\\}", "{id}")}")
             .ToHashSet();
         var attacked = HostileInputs.Targets.Select(t => $"{t.Method} {(t.Path.Split('?')[0] is var p && p.StartsWith("/status/", StringComparison.Ordinal) ? "/status/{id}" : p)}").ToHashSet();
@@ -89,7 +93,9 @@ public sealed partial class HostileInputTests(HostileInputFixture fixture) : ICl
         // Taken as data, a value may land in the sender's own account row (a display name); nowhere else.
         var sender = draft.Sender?.Email;
         var changes = before.Except(after).Concat(after.Except(before))
-            .Where(line => expected.Outcome != Outcome.Data || sender is null || !(line.StartsWith("accounts:", StringComparison.Ordinal) && line.Contains($"email={sender} ", StringComparison.Ordinal)));
+            .Where(line => expected.Outcome != Outcome.Data
+                || sender is null
+                || !(line.StartsWith("accounts:", StringComparison.Ordinal) && line.Contains($"email={sender} ", StringComparison.Ordinal)));
         Assert.True(!changes.Any(), $"{said}\nchanged: {string.Join("\n", changes)}");
     }
 

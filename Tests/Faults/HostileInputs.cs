@@ -173,7 +173,9 @@ internal static class HostileInputs
     [
         // The body: what a broken or malicious client puts in it.
         new("malformed JSON", t => t.Body == BodyKind.Json, (d, t, _) => d.RawBody = Json("{\"" + t.FieldNames[0] + "\": \"a\", "), _ => Expectation.Api(400)),
-        new("wrong types", t => t.Body == BodyKind.Json, (d, t, _) => d.RawBody = Json("{" + string.Join(",", t.FieldNames.Select(f => $"\"{f}\": [1, {{\"a\": true}}]")) + "}"), _ => Expectation.Api(400)),
+        new("wrong types", t => t.Body == BodyKind.Json,
+            (d, t, _) => d.RawBody = Json("{" + string.Join(",", t.FieldNames.Select(f => $"\"{f}\": [1, {{\"a\": true}}]")) + "}"),
+            _ => Expectation.Api(400)),
         new("deep nesting", t => t.Body == BodyKind.Json, (d, t, _) => d.RawBody = Json($"{{\"{t.FieldNames[0]}\": {new string('[', 5000)}{new string(']', 5000)}}}"), _ => Expectation.Api(400)),
         new("invalid UTF-8", t => t.Body is BodyKind.Json or BodyKind.Form, (d, t, _) => d.RawBody = InvalidUtf8(t), t => t.IsPage ? AnyPageAnswer : Expectation.Api(400)),
         new("empty body", t => t.Body is BodyKind.Json or BodyKind.Multipart, (d, t, _) => d.RawBody = Empty(t), t => t.IsPage ? AnyPageAnswer : Expectation.Api(400)),
@@ -187,7 +189,10 @@ internal static class HostileInputs
 
         // Uploads: refused by content and shape, never by trusting the name.
         new("multipart without a boundary", t => t.Body == BodyKind.Multipart, (d, _, _) => d.RawBody = Raw("--x\r\n", "multipart/form-data"), t => t.IsPage ? AnyPageAnswer : Expectation.Api(400)),
-        new("malformed multipart", t => t.Body == BodyKind.Multipart, (d, _, _) => d.RawBody = Raw("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nno closing boundary", "multipart/form-data; boundary=b"),
+        new("malformed multipart", t => t.Body == BodyKind.Multipart,
+            (d, _, _) => d.RawBody = Raw(
+                "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nno closing boundary",
+                "multipart/form-data; boundary=b"),
             t => t.IsPage ? AnyPageAnswer : Expectation.Api(400)),
         new("path traversal in the file name", t => t.Body == BodyKind.Multipart, (d, _, _) => d.File = ("file", "../../../../etc/passwd", Encoding.UTF8.GetBytes("root:x:0:0:root:/root:/bin/sh\n")),
             t => t.IsPage ? AnyPageAnswer : Expectation.Api(415)),
@@ -206,11 +211,16 @@ internal static class HostileInputs
         new("header flood", _ => true, (d, _, _) => d.Headers.AddRange(Enumerable.Range(0, RequestLimits.MaxHeaderCount + 10).Select(i => ($"X-Flood-{i}", "1"))), _ => ByServer),
         new("huge header", _ => true, (d, _, _) => d.Headers.Add(("X-Huge", new string('h', RequestLimits.MaxHeadersTotalBytes + 1024))), _ => ByServer),
         new("huge cookie", _ => true, (d, _, _) => d.Headers.Add(("Cookie", "big=" + new string('c', RequestLimits.MaxHeadersTotalBytes + 1024))), _ => ByServer),
-        new("overlong URL", _ => true, (d, _, _) => d.PathAndQuery += (d.PathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "pad=" + new string('p', RequestLimits.MaxRequestLineBytes), _ => ByServer),
+        new("overlong URL", _ => true,
+            (d, _, _) => d.PathAndQuery += (d.PathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?")
+                + "pad=" + new string('p', RequestLimits.MaxRequestLineBytes),
+            _ => ByServer),
 
         // CSRF: a signed-in victim's browser made to send the request by another site.
         new("missing CSRF token", t => t.Csrf, (d, _, _) => (d.Xsrf, d.FormToken) = (null, null), _ => Expectation.Api(400, page: 400)),
-        new("forged CSRF token", t => t.Csrf, (d, _, _) => (d.Xsrf, d.FormToken) = (d.Xsrf is null ? null : "CfDJ8forged", d.FormToken is null ? null : "CfDJ8forged"), _ => Expectation.Api(400, page: 400)),
+        new("forged CSRF token", t => t.Csrf,
+            (d, _, _) => (d.Xsrf, d.FormToken) = (d.Xsrf is null ? null : "CfDJ8forged", d.FormToken is null ? null : "CfDJ8forged"),
+            _ => Expectation.Api(400, page: 400)),
         new("another user's CSRF token", t => t.Csrf && t.Actor != Actor.Anonymous, (d, t, f) =>
         {
             var thief = t.Actor == Actor.User ? f.Other : f.User;
@@ -245,7 +255,10 @@ internal static class HostileInputs
         var draft = new Draft
         {
             Method = target.Method,
-            PathAndQuery = target.Path.Replace("{id}", target.Path.StartsWith("/api/reports", StringComparison.Ordinal) ? fixture.ReportId.ToString() : HostileInputFixture.FailedJobId, StringComparison.Ordinal),
+            PathAndQuery = target.Path.Replace(
+                "{id}",
+                target.Path.StartsWith("/api/reports", StringComparison.Ordinal) ? fixture.ReportId.ToString() : HostileInputFixture.FailedJobId,
+                StringComparison.Ordinal),
             Sender = sender,
             Xsrf = target.Csrf && !target.IsPage ? sender?.Xsrf : null,
             FormToken = target.Csrf && target.IsPage ? sender?.FormToken : null,

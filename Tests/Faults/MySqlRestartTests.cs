@@ -33,7 +33,9 @@ public sealed class MySqlRestartTests(ClusterFixture cluster)
 
             var successesAtRecovery = writes.Succeeded;
             writes.ServedBy.Clear();
-            await Eventually.WaitAsync(() => Task.FromResult((writes.Succeeded - successesAtRecovery, writes.ServedBy.Count)), s => s.Item1 >= 20 && s.Item2 == 2, TimeSpan.FromSeconds(60), "the writes to succeed on both replicas again");
+            await Eventually.WaitAsync(
+                () => Task.FromResult((writes.Succeeded - successesAtRecovery, writes.ServedBy.Count)),
+                s => s.Item1 >= 20 && s.Item2 == 2, TimeSpan.FromSeconds(60), "the writes to succeed on both replicas again");
             await writes.StopAsync();
             await reads.StopAsync();
 
@@ -41,7 +43,10 @@ public sealed class MySqlRestartTests(ClusterFixture cluster)
             Assert.True(failures.Count > 0, "no write failed while MariaDB was down: the test did not reach it");
             SharedDependencies.AssertAllAreRetryable503s(failures);
             var lastError = SharedDependencies.Milliseconds(answered, failures.Max(f => f.EndedAt));
-            TestContext.Current.TestOutputHelper?.WriteLine($"reads: {reads.Succeeded} succeeded, {reads.Failures.Count} failed; writes: {failures.Count} failed ({SharedDependencies.Describe(failures)}); the last error ended {lastError:0} ms after MariaDB answered");
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"reads: {reads.Succeeded} succeeded, {reads.Failures.Count} failed; " +
+                $"writes: {failures.Count} failed ({SharedDependencies.Describe(failures)}); " +
+                $"the last error ended {lastError:0} ms after MariaDB answered");
             Assert.True(reads.Failures.IsEmpty, $"cached reads failed: {SharedDependencies.Describe(reads.Failures)}");
             Assert.True(lastError <= Recovery.TotalMilliseconds, $"errors went on {lastError:0} ms after MariaDB answered (allowed {Recovery.TotalMilliseconds} ms)");
         }

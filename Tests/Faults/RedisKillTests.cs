@@ -63,7 +63,10 @@ public sealed class RedisKillTests(ClusterFixture cluster)
             await Eventually.WaitAsync(() => Task.FromResult(acknowledged.Count), n => n >= 1000, TimeSpan.FromSeconds(30), "writes to get going");
             reports.AddRange(await SharedDependencies.QueueReportsAsync(admin, cluster.Balancer, 30));
             var queued = Stopwatch.GetTimestamp();
-            await Eventually.WaitAsync(() => Task.FromResult(acknowledged.Values.Max()), last => SharedDependencies.Milliseconds(queued, last) > LossWindow.TotalMilliseconds + 100, TimeSpan.FromSeconds(30), "the jobs to be older than the loss window");
+            await Eventually.WaitAsync(
+                () => Task.FromResult(acknowledged.Values.Max()),
+                last => SharedDependencies.Milliseconds(queued, last) > LossWindow.TotalMilliseconds + 100,
+                TimeSpan.FromSeconds(30), "the jobs to be older than the loss window");
             var pid = await cluster.PidOfAsync(SharedDependencies.Redis);
             Assert.True(pid > 0, "Redis is not running under supervisord");
             using (var victim = Process.GetProcessById(pid))

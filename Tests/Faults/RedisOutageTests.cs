@@ -31,14 +31,18 @@ public sealed class RedisOutageTests(ClusterFixture cluster)
             // Enough of the load after Redis is back to see the errors stop, on both replicas.
             var successesAtRecovery = load.Succeeded;
             load.ServedBy.Clear();
-            await Eventually.WaitAsync(() => Task.FromResult((load.Succeeded - successesAtRecovery, load.ServedBy.Count)), s => s.Item1 >= 40 && s.Item2 == 2, TimeSpan.FromSeconds(60), "the load to succeed on both replicas again");
+            await Eventually.WaitAsync(
+                () => Task.FromResult((load.Succeeded - successesAtRecovery, load.ServedBy.Count)),
+                s => s.Item1 >= 40 && s.Item2 == 2, TimeSpan.FromSeconds(60), "the load to succeed on both replicas again");
             await load.StopAsync();
 
             var failures = load.Failures.ToList();
             Assert.True(failures.Count > 0, "no request failed while Redis was down: the test did not reach it");
             SharedDependencies.AssertAllAreRetryable503s(failures);
             var lastError = SharedDependencies.Milliseconds(answered, failures.Max(f => f.EndedAt));
-            TestContext.Current.TestOutputHelper?.WriteLine($"{failures.Count} requests failed ({SharedDependencies.Describe(failures)}); the last error ended {lastError:0} ms after Redis answered PING");
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"{failures.Count} requests failed ({SharedDependencies.Describe(failures)}); " +
+                $"the last error ended {lastError:0} ms after Redis answered PING");
             Assert.True(lastError <= Recovery.TotalMilliseconds, $"errors went on {lastError:0} ms after Redis answered PING (allowed {Recovery.TotalMilliseconds} ms)");
         }
 

@@ -51,7 +51,9 @@ public sealed class WorkerCrashTests(ClusterFixture cluster)
             var pid = await Eventually.WaitAsync(() => cluster.PidOfAsync("apps:worker-1"), p => p > 0, TimeSpan.FromSeconds(60), "worker-1 to be spawned");
             using (var victim = Process.GetProcessById(pid))
             {
-                await Eventually.WaitAsync(() => reserved.SortedSetLengthAsync("ss:queues:reports:reserved"), n => n > heldBefore, TimeSpan.FromSeconds(60), "worker-1 to take jobs", TimeSpan.FromMilliseconds(2));
+                await Eventually.WaitAsync(
+                    () => reserved.SortedSetLengthAsync("ss:queues:reports:reserved"), n => n > heldBefore,
+                    TimeSpan.FromSeconds(60), "worker-1 to take jobs", TimeSpan.FromMilliseconds(2));
                 victim.Kill();
                 await victim.WaitForExitAsync(ct);
             }

@@ -80,7 +80,12 @@ internal sealed class ProcessRunner : IAsyncDisposable
     /// Runs <paramref name="fileName"/> to its end and returns what it wrote; one that outlives <paramref name="timeout"/>
     /// is killed and a <see cref="TimeoutException"/> thrown.
     /// </summary>
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, Action<ProcessStartInfo>? configure = null, CancellationToken cancellationToken = default)
+    public static async Task<ProcessResult> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        TimeSpan timeout,
+        Action<ProcessStartInfo>? configure = null,
+        CancellationToken cancellationToken = default)
     {
         await using var process = Start(fileName, arguments, configure);
         var exitCode = await process.WaitForExitAsync(timeout, cancellationToken);

@@ -66,11 +66,21 @@ internal sealed class TestCluster : IAsyncDisposable
     /// Another Web host on the cluster's settings (changed for this host alone by <paramref name="settings"/>), with
     /// the cluster's <see cref="TestClusterOptions.ConfigureWeb"/> and then <paramref name="configure"/>.
     /// </summary>
-    public Task<TestHost> StartWebAsync(string instanceId, CancellationToken cancellationToken, Action<Dictionary<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null, HostWait wait = HostWait.Ready) =>
+    public Task<TestHost> StartWebAsync(
+        string instanceId,
+        CancellationToken cancellationToken,
+        Action<Dictionary<string, string?>>? settings = null,
+        Action<WebApplicationBuilder>? configure = null,
+        HostWait wait = HostWait.Ready) =>
         StartHostAsync(TestHost.StartWebAsync, instanceId, settings, _options.ConfigureWeb + configure, wait, cancellationToken);
 
     /// <summary>Another Worker host, as <see cref="StartWebAsync"/> starts a Web host.</summary>
-    public Task<TestHost> StartWorkerAsync(string instanceId, CancellationToken cancellationToken, Action<Dictionary<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null, HostWait wait = HostWait.Ready) =>
+    public Task<TestHost> StartWorkerAsync(
+        string instanceId,
+        CancellationToken cancellationToken,
+        Action<Dictionary<string, string?>>? settings = null,
+        Action<WebApplicationBuilder>? configure = null,
+        HostWait wait = HostWait.Ready) =>
         StartHostAsync(TestHost.StartWorkerAsync, instanceId, settings, _options.ConfigureWorker + configure, wait, cancellationToken);
 
     /// <summary>Stops the hosts, the last started first, then drops the database.</summary>

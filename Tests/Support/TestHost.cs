@@ -38,7 +38,12 @@ internal sealed class TestHost : IAsyncDisposable
     public static Task<TestHost> StartWorkerAsync(string instanceId, IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
         StartAsync(instanceId, settings, WorkerApp.Build, configure, cancellationToken);
 
-    private static async Task<TestHost> StartAsync(string instanceId, IDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, WebApplication> build, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
+    private static async Task<TestHost> StartAsync(
+        string instanceId,
+        IDictionary<string, string?> settings,
+        Func<string[], Action<WebApplicationBuilder>, WebApplication> build,
+        Action<WebApplicationBuilder>? configure,
+        CancellationToken cancellationToken)
     {
         // The hosts read the servers' connection strings from the environment, like in production.
         await ServerContainers.EnsureStartedAsync();

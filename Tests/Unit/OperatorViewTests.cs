@@ -70,7 +70,9 @@ public sealed class OperatorViewTests
     [Fact]
     public void Redaction_hides_secret_looking_values_at_any_depth_and_keeps_the_rest()
     {
-        var redacted = PayloadRedaction.Redact("""{"id":"j1","traceparent":"00-abc","payload":{"email":"a@example.com","password":"hunter2","nested":[{"apiKey":"k-1","accessToken":"t-1","keyword":"keep"}]}}""");
+        var redacted = PayloadRedaction.Redact(
+            """{"id":"j1","traceparent":"00-abc","payload":""" +
+            """{"email":"a@example.com","password":"hunter2","nested":[{"apiKey":"k-1","accessToken":"t-1","keyword":"keep"}]}}""");
 
         Assert.DoesNotContain("hunter2", redacted, StringComparison.Ordinal);
         Assert.DoesNotContain("k-1", redacted, StringComparison.Ordinal);

@@ -62,7 +62,8 @@ public sealed class DataAccessCostTests : IAsyncLifetime
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"start + finish of a run: Dapper {dapperWrites}, EF Core {efWrites} (EF/Dapper: time {efWrites.Time / dapperWrites.Time:0.00}, allocations {(double)efWrites.Bytes / dapperWrites.Bytes:0.00}); " +
+            $"start + finish of a run: Dapper {dapperWrites}, EF Core {efWrites} " +
+            $"(EF/Dapper: time {efWrites.Time / dapperWrites.Time:0.00}, allocations {(double)efWrites.Bytes / dapperWrites.Bytes:0.00}); " +
             $"newest 50 runs: Dapper {dapperReads}, EF Core {efReads} (EF/Dapper: time {efReads.Time / dapperReads.Time:0.00}, allocations {(double)efReads.Bytes / dapperReads.Bytes:0.00})");
         var runs = Rounds * RunsPerRound;
         Assert.Equal(runs + 1, (await history.QueryAsync("dapper", 1000, ct)).Count(r => r.Status == ScheduleRunStatus.Ok));

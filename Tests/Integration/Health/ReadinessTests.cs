@@ -36,7 +36,11 @@ public sealed class ReadinessTests : IAsyncLifetime
     public async Task S3_going_away_and_coming_back_turns_readiness_503_then_200()
     {
         await using var s3 = await ServerContainer.StartS3Async("ready-key", "ready-secret");
-        await using var web = await _cluster.StartWebAsync("web-ready-s3", Ct, s => s["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=ready-key;SecretKey=ready-secret", wait: HostWait.Started);
+        await using var web = await _cluster.StartWebAsync(
+            "web-ready-s3",
+            Ct,
+            s => s["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=ready-key;SecretKey=ready-secret",
+            wait: HostWait.Started);
 
         await WaitForReadinessAsync(web, HttpStatusCode.OK);
         await s3.StopAsync();
@@ -51,7 +55,11 @@ public sealed class ReadinessTests : IAsyncLifetime
     [Fact]
     public async Task A_host_started_while_MySQL_is_unreachable_starts_and_reports_it()
     {
-        await using var web = await _cluster.StartWebAsync("web-no-mysql", Ct, s => s["ConnectionStrings:appdb"] = "Server=127.0.0.1;Port=1;User ID=nobody;Password=x;Database=appdb;Connection Timeout=1", wait: HostWait.Started);
+        await using var web = await _cluster.StartWebAsync(
+            "web-no-mysql",
+            Ct,
+            s => s["ConnectionStrings:appdb"] = "Server=127.0.0.1;Port=1;User ID=nobody;Password=x;Database=appdb;Connection Timeout=1",
+            wait: HostWait.Started);
 
         var report = await WaitForReadinessAsync(web, HttpStatusCode.ServiceUnavailable);
         var live = await web.Client.GetAsync(new Uri("/health/live", UriKind.Relative), TestContext.Current.CancellationToken);

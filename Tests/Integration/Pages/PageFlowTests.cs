@@ -20,7 +20,9 @@ public sealed class PageFlowTests : IAsyncLifetime
 
         using var posted = await browser.PostFormAsync(_cluster.Web(1).Address, "/register", form, new()
         {
-            ["Email"] = "page@example.com", ["DisplayName"] = "Paige", ["Password"] = "correct horse battery",
+            ["Email"] = "page@example.com",
+            ["DisplayName"] = "Paige",
+            ["Password"] = "correct horse battery",
         });
         using var profile = await browser.GetAsync(_cluster.Web(2).Address, "/profile");
         var html = await profile.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
@@ -65,7 +67,9 @@ public sealed class PageFlowTests : IAsyncLifetime
 
         using var posted = await browser.PostFormAsync(_cluster.Web(2).Address, "/register", form, new()
         {
-            ["Email"] = "not-an-email", ["DisplayName"] = "Kept Name", ["Password"] = "short",
+            ["Email"] = "not-an-email",
+            ["DisplayName"] = "Kept Name",
+            ["Password"] = "short",
         });
         var html = await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 

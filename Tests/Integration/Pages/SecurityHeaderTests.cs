@@ -28,7 +28,15 @@ public sealed partial class SecurityHeaderTests : IAsyncLifetime
         using var visitor = new Browser();
         using var admin = new Browser();
         await admin.SignUpAndInAsync(Web.Address, "boss@example.com");
-        using (var picture = new MultipartFormDataContent { { new ByteArrayContent(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")), "file", "me.png" } })
+        using (var picture = new MultipartFormDataContent
+        {
+            {
+                new ByteArrayContent(Convert.FromBase64String(
+                    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")),
+                "file",
+                "me.png"
+            },
+        })
         using (var upload = await admin.PutAsync(Web.Address, "/api/profile/picture", picture))
         {
             Assert.Equal(HttpStatusCode.OK, upload.StatusCode);

@@ -20,7 +20,11 @@ public sealed class ProfilePictureTests : IAsyncLifetime
     private Uri B => _cluster.Web(2).Address;
 
     public async ValueTask InitializeAsync() =>
-        _cluster = await TestCluster.StartAsync(2, 0, o => o.Settings["ProfilePictures:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+        _cluster = await TestCluster.StartAsync(
+            2,
+            0,
+            o => o.Settings["ProfilePictures:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            TestContext.Current.CancellationToken);
 
     public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
@@ -41,7 +45,10 @@ public sealed class ProfilePictureTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
         Assert.Equal("image/png", fetched.Content.Headers.ContentType?.MediaType);
         Assert.Equal(SHA256.HashData(picture), SHA256.HashData(await fetched.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)));
-        Assert.StartsWith("/api/profile/picture?v=", (await me.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("pictureUrl").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "/api/profile/picture?v=",
+            (await me.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("pictureUrl").GetString(),
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -215,7 +222,10 @@ public sealed class ProfilePictureTests : IAsyncLifetime
     public async Task With_S3_down_an_upload_is_503_and_changes_nothing_and_the_old_picture_works_once_S3_is_back()
     {
         await using var s3 = await ServerContainer.StartS3Async("pic-key", "pic-secret");
-        await using var web = await _cluster.StartWebAsync("web-s3-outage", TestContext.Current.CancellationToken, s => s["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret");
+        await using var web = await _cluster.StartWebAsync(
+            "web-s3-outage",
+            TestContext.Current.CancellationToken,
+            s => s["ConnectionStrings:uploads"] = $"Endpoint=http://127.0.0.1:{s3.Port};AccessKey=pic-key;SecretKey=pic-secret");
         using var browser = new Browser();
         await browser.SignUpAndInAsync(web.Address, "out@example.com");
         var original = Png(2000);

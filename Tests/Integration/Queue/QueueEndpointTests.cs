@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure;
 using SecondServer.Infrastructure.Queue;
-using SecondServer.Tests.Support;
 using SecondServer.Infrastructure.Redis;
+using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration.Queue;
 
@@ -78,7 +78,15 @@ public sealed class QueueEndpointTests : IAsyncLifetime
 
         foreach (var (browser, expected) in new[] { (stranger, HttpStatusCode.Unauthorized), (user, HttpStatusCode.Forbidden) })
         {
-            foreach (var (method, path) in new[] { (HttpMethod.Post, "/api/reports"), (HttpMethod.Get, $"/api/reports/{Guid.NewGuid()}"), (HttpMethod.Get, "/api/admin/queue"), (HttpMethod.Get, "/api/admin/queue/failed"), (HttpMethod.Post, "/api/admin/queue/failed/retry"), (HttpMethod.Delete, "/api/admin/queue/failed/x") })
+            foreach (var (method, path) in new[]
+            {
+                (HttpMethod.Post, "/api/reports"),
+                (HttpMethod.Get, $"/api/reports/{Guid.NewGuid()}"),
+                (HttpMethod.Get, "/api/admin/queue"),
+                (HttpMethod.Get, "/api/admin/queue/failed"),
+                (HttpMethod.Post, "/api/admin/queue/failed/retry"),
+                (HttpMethod.Delete, "/api/admin/queue/failed/x"),
+            })
             {
                 using var response = await browser.SendAsync(method, Web.Address, path, null);
                 Assert.True(expected == response.StatusCode, $"{method} {path} answered {(int)response.StatusCode}, expected {(int)expected}");
@@ -110,7 +118,9 @@ public sealed class QueueEndpointTests : IAsyncLifetime
         Assert.Equal(2, queues["default"].GetProperty("failed").GetInt64());
 
         var failed = await (await admin.GetAsync(Web.Address, "/api/admin/queue/failed?limit=10")).Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(new[] { flaky, unreadable }.Order(StringComparer.Ordinal), failed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("jobId").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { flaky, unreadable }.Order(StringComparer.Ordinal),
+            failed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("jobId").GetString()!).Order(StringComparer.Ordinal));
         using var one = await admin.GetAsync(Web.Address, $"/api/admin/queue/failed/{flaky}");
         Assert.Contains("flaky is broken", (await one.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("exception").GetString(), StringComparison.Ordinal);
 

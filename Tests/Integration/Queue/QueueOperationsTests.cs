@@ -44,7 +44,10 @@ public sealed class QueueOperationsTests : IAsyncLifetime
             DateTimeOffset.UtcNow, null, Ct);
 
         await Eventually.WaitAsync(() => Task.FromResult(good.Count(_recorder.Succeeded)), n => n == good.Count, TimeSpan.FromSeconds(20), "the 20 jobs to run");
-        var recent = await Eventually.WaitAsync(() => admin.RecentAsync(Ct), r => r.Any(j => j.Id == unknown) && r.Any(j => good.Contains(j.Id)), TimeSpan.FromSeconds(20), "the failed and the good jobs listed");
+        var recent = await Eventually.WaitAsync(
+            () => admin.RecentAsync(Ct),
+            r => r.Any(j => j.Id == unknown) && r.Any(j => good.Contains(j.Id)),
+            TimeSpan.FromSeconds(20), "the failed and the good jobs listed");
         var endMinute = QueueMetrics.MinuteOf(DateTimeOffset.UtcNow) + 1;
 
         // Every job that finished is listed, the failed one too.
@@ -63,7 +66,9 @@ public sealed class QueueOperationsTests : IAsyncLifetime
         Assert.Equal(flakyAttempts, recent.Single(r => r.Id == flaky).Attempts);
 
         // The counters are exact however many were listed.
-        await Eventually.WaitAsync(() => queue.MinutesAsync(QueueOptions.DefaultQueue, startMinute, endMinute, Ct), m => Sum(m, RecordedJob.JobType).Succeeded == 21, TimeSpan.FromSeconds(20), "21 counted");
+        await Eventually.WaitAsync(
+            () => queue.MinutesAsync(QueueOptions.DefaultQueue, startMinute, endMinute, Ct),
+            m => Sum(m, RecordedJob.JobType).Succeeded == 21, TimeSpan.FromSeconds(20), "21 counted");
         var minutes = await queue.MinutesAsync(QueueOptions.DefaultQueue, startMinute, endMinute, Ct);
         var recorded = Sum(minutes, RecordedJob.JobType);
         var broken = Sum(minutes, "no:such-job");

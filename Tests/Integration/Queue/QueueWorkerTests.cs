@@ -51,8 +51,15 @@ public sealed class QueueWorkerTests : IAsyncLifetime
     [Theory]
     [InlineData("this is not JSON", "(unreadable)", "The envelope is not valid job JSON")]
     [InlineData("""{"id":"x","queue":"default"}""", "(unreadable)", "missing required properties")]
-    [InlineData("""{"id":"x","type":"no:such-job","queue":"default","payload":{},"enqueuedAt":"2026-11-22T10:00:00Z","availableAt":"2026-11-22T10:00:00Z"}""", "no:such-job", "Unknown job type 'no:such-job'")]
-    [InlineData("""{"id":"x","type":"test:recorded","queue":"default","payload":{"label":42},"enqueuedAt":"2026-11-22T10:00:00Z","availableAt":"2026-11-22T10:00:00Z"}""", "test:recorded", "The payload does not fit job type 'test:recorded'")]
+    [InlineData(
+        """{"id":"x","type":"no:such-job","queue":"default","payload":{},"enqueuedAt":"2026-11-22T10:00:00Z","availableAt":"2026-11-22T10:00:00Z"}""",
+        "no:such-job",
+        "Unknown job type 'no:such-job'")]
+    [InlineData(
+        """{"id":"x","type":"test:recorded","queue":"default","payload":""" +
+            """{"label":42},"enqueuedAt":"2026-11-22T10:00:00Z","availableAt":"2026-11-22T10:00:00Z"}""",
+        "test:recorded",
+        "The payload does not fit job type 'test:recorded'")]
     public async Task A_bad_envelope_goes_straight_to_failed_jobs_with_the_reason_and_the_worker_carries_on(string envelope, string type, string reason)
     {
         await using var worker = await StartWorkerAsync("worker-bad-input");

@@ -139,7 +139,8 @@ public sealed class WorkerProcessTests : IAsyncLifetime
 
     // A gated job, once it has worked its milliseconds, waits until OpenGateAsync opens the gate named by its label.
     private async Task<string> DispatchAsync(string label, int workMilliseconds = 0, bool gated = false) =>
-        (await _cluster.Web().Services.GetRequiredService<JobDispatcher>().DispatchAsync(new QueueProbeJob(label, workMilliseconds, gated ? label : null), null, TestContext.Current.CancellationToken)).JobId;
+        (await _cluster.Web().Services.GetRequiredService<JobDispatcher>()
+            .DispatchAsync(new QueueProbeJob(label, workMilliseconds, gated ? label : null), null, TestContext.Current.CancellationToken)).JobId;
 
     private Task OpenGateAsync(string label) =>
         _cluster.Web().Services.GetRequiredService<RedisConnection>().Database.StringSetAsync(QueueProbeJob.GateKey(label), "open", TimeSpan.FromHours(1));

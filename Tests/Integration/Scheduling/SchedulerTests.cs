@@ -149,7 +149,12 @@ public sealed class SchedulerTests : IAsyncLifetime
         await using var redis = await ServerContainer.StartRedisAsync(password);
         var clock = new ManualTimeProvider(Start);
         var probe = new JobProbe();
-        var host = await StartAsync("web-1", clock, probe, j => j.EverySeconds(5).OnOneServer().WithoutOverlapping(), s => s["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}");
+        var host = await StartAsync(
+            "web-1",
+            clock,
+            probe,
+            j => j.EverySeconds(5).OnOneServer().WithoutOverlapping(),
+            s => s["ConnectionStrings:redis"] = $"127.0.0.1:{redis.Port},password={password}");
 
         clock.SetUtcNow(Slot(1));
         Assert.Equal(ScheduleRunStatus.Ok, Assert.Single(await WaitForRunsAsync(Slot(1), Finished(1), "the run with Redis up")).Status);

@@ -45,7 +45,10 @@ public sealed class S3RoundTripTests : IAsyncLifetime
 
         await transfer.UploadAsync(new TransferUtilityUploadRequest
         {
-            BucketName = _options.Bucket, Key = "multi/part.bin", InputStream = new MemoryStream(bytes), PartSize = 5 * 1024 * 1024,
+            BucketName = _options.Bucket,
+            Key = "multi/part.bin",
+            InputStream = new MemoryStream(bytes),
+            PartSize = 5 * 1024 * 1024,
         }, ct);
 
         Assert.Equal(SHA256.HashData(bytes), await HashOfAsync("multi/part.bin", bytes.Length, ct));
@@ -59,7 +62,10 @@ public sealed class S3RoundTripTests : IAsyncLifetime
 
         await _s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = _options.Bucket, Key = "stream/once.bin", InputStream = new ForwardOnlyStream(bytes), Headers = { ContentLength = bytes.Length },
+            BucketName = _options.Bucket,
+            Key = "stream/once.bin",
+            InputStream = new ForwardOnlyStream(bytes),
+            Headers = { ContentLength = bytes.Length },
         }, ct);
 
         Assert.Equal(SHA256.HashData(bytes), await HashOfAsync("stream/once.bin", bytes.Length, ct));

@@ -53,7 +53,9 @@ public sealed class TraceTests : IAsyncLifetime
             status => status is "done" or "failed", TimeSpan.FromSeconds(30), "the report to finish");
 
         var request = await Eventually.WaitAsync(
-            () => Task.FromResult(_webSpans.Snapshot().SingleOrDefault(s => s.Kind == ActivityKind.Server && s.GetTagItem("http.route") is "/api/reports/" && s.GetTagItem("http.request.method") is "POST")),
+            () => Task.FromResult(_webSpans.Snapshot().SingleOrDefault(s => s.Kind == ActivityKind.Server
+                && s.GetTagItem("http.route") is "/api/reports/"
+                && s.GetTagItem("http.request.method") is "POST")),
             s => s is not null, TimeSpan.FromSeconds(10), "the request's server span, named by its route");
         var trace = request!.TraceId;
         var handler = await Eventually.WaitAsync(
