@@ -94,7 +94,7 @@ public sealed class LifecycleTests(ClusterFixture cluster)
 
     private async Task<T> WithRedisAsync<T>(Func<IDatabase, Task<T>> use)
     {
-        using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Port("REDIS_PORT")},password={cluster.Secrets["REDIS_PASSWORD"]}");
+        using var redis = await cluster.ConnectRedisAsync();
         return await use(redis.GetDatabase());
     }
 

@@ -39,7 +39,7 @@ public sealed partial class PrivateNetworkTests(ClusterFixture cluster)
         using var anonymous = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Port("REDIS_PORT")},abortConnect=false,connectTimeout=1000");
         var error = await Assert.ThrowsAnyAsync<RedisException>(() => anonymous.GetDatabase().StringGetAsync("anything"));
 
-        using var authenticated = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Port("REDIS_PORT")},password={cluster.Secrets["REDIS_PASSWORD"]}");
+        using var authenticated = await cluster.ConnectRedisAsync();
         Assert.True((await authenticated.GetDatabase().PingAsync()) >= TimeSpan.Zero);
         Assert.NotNull(error);
     }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Dapper;
 using SecondServer.Application.Reports;
 using SecondServer.Tests.Support;
-using StackExchange.Redis;
 
 namespace SecondServer.Tests.Faults;
 
@@ -89,7 +88,7 @@ public sealed class StrandedReportTests(ClusterFixture cluster)
     // The report's jobs as Redis holds them, whatever else the queue holds (another test's reports may be waiting too).
     private async Task<int> JobsOfAsync(Guid reportId)
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Port("REDIS_PORT")},password={cluster.Secrets["REDIS_PASSWORD"]}");
+        await using var redis = await cluster.ConnectRedisAsync();
         var envelopes = await redis.GetDatabase().HashValuesAsync("ss:queues:reports:jobs");
         return envelopes.Count(e => ReportIdOf(e.ToString()) == reportId);
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Dapper;
 using SecondServer.Application.Reports;
 using SecondServer.Tests.Support;
-using StackExchange.Redis;
 
 namespace SecondServer.Tests.Faults;
 
@@ -44,7 +43,7 @@ public sealed class WorkerCrashTests(ClusterFixture cluster)
 
             // Killed the moment it holds jobs, seen in Redis itself: a fast worker drains all 200 within the two
             // seconds supervisord waits before it calls a start done, so a look through the API could come too late.
-            await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Port("REDIS_PORT")},password={cluster.Secrets["REDIS_PASSWORD"]}");
+            await using var redis = await cluster.ConnectRedisAsync();
             var reserved = redis.GetDatabase();
             var heldBefore = await reserved.SortedSetLengthAsync("ss:queues:reports:reserved");
             var starting = cluster.SupervisorAsync("start", "apps:worker-1");

@@ -168,6 +168,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         TestDatabase.FactoryFor($"Server=127.0.0.1;Port={Ports["MYSQL_PORT"]};User ID=app;Password={Secrets["MYSQL_APP_PASSWORD"]};Database=appdb;SslMode=None")
             .OpenAsync(TestContext.Current.CancellationToken);
 
+    /// <summary>A client of the cluster's Redis with its password, as the apps connect (their key prefix is not applied).</summary>
+    public Task<StackExchange.Redis.ConnectionMultiplexer> ConnectRedisAsync() =>
+        StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Ports["REDIS_PORT"]},password={Secrets["REDIS_PASSWORD"]}");
+
     /// <summary>A client of the cluster's S3 server with the app's keys, configured as the app configures its own.</summary>
     public Amazon.S3.AmazonS3Client S3() => Infrastructure.Storage.S3ClientFactory.Create(new Infrastructure.Storage.StorageOptions
     {
