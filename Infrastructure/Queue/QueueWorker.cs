@@ -363,7 +363,7 @@ internal sealed class QueueWorker(
         {
             if (refused.Count == 0 || !refused.Contains(lease.Reservation.Member, StringComparer.Ordinal))
             {
-                _recent.Add(lease.Reservation.Queue, lease, state);
+                _recent.Add(lease, state);
             }
         }
 

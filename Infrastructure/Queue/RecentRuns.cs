@@ -1,7 +1,7 @@
 namespace SecondServer.Infrastructure.Queue;
 
 /// <summary>One settled run waiting to be published to the newest-jobs list.</summary>
-internal readonly record struct SettledRun(string Queue, Settlement Item, JobRun Run, string State, string Envelope);
+internal readonly record struct SettledRun(Reservation Reservation, JobRun Run, string State);
 
 /// <summary>
 /// The newest runs this process settled, kept in memory as they settle and published to Redis in one call a second
@@ -15,7 +15,7 @@ internal sealed class RecentRuns
     private long _added;
     private long _taken;
 
-    public void Add(string queue, Lease lease, string state)
+    public void Add(Lease lease, string state)
     {
         if (lease.Run is not { } run)
         {
@@ -24,7 +24,7 @@ internal sealed class RecentRuns
 
         lock (_gate)
         {
-            _ring[_added % _ring.Length] = new SettledRun(queue, lease.Settlement, run, state, lease.Reservation.Envelope);
+            _ring[_added % _ring.Length] = new SettledRun(lease.Reservation, run, state);
             _added++;
         }
     }

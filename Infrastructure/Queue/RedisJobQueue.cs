@@ -297,8 +297,9 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         };
         foreach (var run in runs)
         {
-            var envelope = run.Envelope.Length > EnvelopeKept ? run.Envelope[..EnvelopeKept] : run.Envelope;
-            values.Add(Entry(run.Queue, run.Item, run.Run, run.State).Serialize() + "\n" + envelope);
+            var (reservation, envelope) = (run.Reservation, run.Reservation.Envelope);
+            var entry = Entry(reservation.Queue, new Settlement(reservation.Member, null, reservation.Attempts, run.Run), run.Run, run.State);
+            values.Add(entry.Serialize() + "\n" + (envelope.Length > EnvelopeKept ? envelope[..EnvelopeKept] : envelope));
         }
 
         await EvaluateAsync(PublishRecentScript, [RecentList(process), RecentLists], [.. values], cancellationToken);
