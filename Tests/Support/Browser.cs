@@ -22,6 +22,9 @@ internal sealed partial class Browser : IDisposable
 
     public bool SendXsrfHeader { get; set; } = true;
 
+    /// <summary>Sends <c>Expect: 100-continue</c> with a body: the body goes only once the server asks for it.</summary>
+    public bool ExpectContinue { get; set; }
+
     public Task<HttpResponseMessage> GetAsync(Uri host, string path) => SendAsync(HttpMethod.Get, host, path, null);
 
     public Task<HttpResponseMessage> PostAsync(Uri host, string path, object? body = null) => SendAsync(HttpMethod.Post, host, path, body);
@@ -32,6 +35,7 @@ internal sealed partial class Browser : IDisposable
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri host, string path, object? body, string? xsrfToken = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(host, path));
+        request.Headers.ExpectContinue = ExpectContinue && body is not null ? true : null;
         if (body is HttpContent content)
         {
             request.Content = content;
