@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SecondServer.Infrastructure.Sessions;
 
 namespace SecondServer.Application.Accounts;
 
@@ -10,6 +11,7 @@ internal static class AccountsRegistration
         services.AddOptions<LoginOptions>().Bind(configuration.GetSection(LoginOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<ProfileCache>();
+        services.Configure<SessionReadOptions>(o => o.CacheKeysPerUser.Add(ProfileCache.KeyFor));
         services.AddSingleton<AccountService>();
         return services;
     }

@@ -26,5 +26,8 @@ internal sealed class ProfileCache(ConsistentCache cache, AccountStore accounts)
     /// <summary>Call after every change to the account's profile fields.</summary>
     public Task InvalidateAsync(long accountId, CancellationToken cancellationToken) => cache.InvalidateAsync(Key(accountId), cancellationToken);
 
-    private static string Key(long accountId) => $"profile:{accountId}";
+    /// <summary>The cache key of a user's profile; the ticket store reads it with the user's session (one round trip).</summary>
+    internal static string KeyFor(string userId) => $"profile:{userId}";
+
+    private static string Key(long accountId) => KeyFor(accountId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -24,6 +24,7 @@ internal static class CacheRegistration
             o.InstanceName = redis.KeyPrefix + KeySpace;
             o.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
         });
+        services.AddHttpContextAccessor();
         services.AddSingleton<ConsistentCache>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Distributed;
 using SecondServer.Infrastructure.Redis;
 using StackExchange.Redis;
@@ -12,7 +13,7 @@ namespace SecondServer.Infrastructure.Caching;
 /// nothing comes between the check and the write). Entries stay Microsoft's RedisCache hashes (absolute expiry
 /// only, see <see cref="CacheRegistration"/>), so the previous release reads and removes them as before.
 /// </summary>
-internal sealed class ConsistentCache(IDistributedCache cache, RedisConnection redis, TimeProvider time)
+internal sealed class ConsistentCache(IDistributedCache cache, RedisConnection redis, TimeProvider time, IHttpContextAccessor requests)
 {
     /// <summary>
     /// How long a generation outlives its invalidation: longer than any load may take, since a load that began before
@@ -38,7 +39,13 @@ internal sealed class ConsistentCache(IDistributedCache cache, RedisConnection r
     /// <summary>The cached value of <paramref name="key"/>, else what <paramref name="load"/> returns, stored unless the key changed meanwhile.</summary>
     public async Task<byte[]?> GetOrLoadAsync(string key, Func<CancellationToken, Task<byte[]?>> load, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        var cached = await cache.GetAsync(key, cancellationToken);
+        var prefetched = requests.HttpContext?.Features.Get<PrefetchedEntries>();
+        byte[]? cached = null;
+        if (prefetched is null || !prefetched.TryGet(key, out cached))
+        {
+            cached = await cache.GetAsync(key, cancellationToken);
+        }
+
         if (cached is not null)
         {
             return cached;
@@ -61,12 +68,13 @@ internal sealed class ConsistentCache(IDistributedCache cache, RedisConnection r
     public async Task InvalidateAsync(string key, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        requests.HttpContext?.Features.Get<PrefetchedEntries>()?.Remove(key);
         await redis.Database.ScriptEvaluateAsync(Invalidate, [EntryKey(key), GenerationKey(key)],
             [Guid.NewGuid().ToString("N"), (long)GenerationLifetime.TotalMilliseconds]);
     }
 
-    // Where Microsoft's cache keeps the entry: its instance name is the key prefix plus the key space.
-    private static RedisKey EntryKey(string key) => CacheRegistration.KeySpace + key;
+    /// <summary>Where Microsoft's cache keeps the entry of <paramref name="key"/>: its instance name is the key prefix plus the key space.</summary>
+    internal static RedisKey EntryKey(string key) => CacheRegistration.KeySpace + key;
 
     private static RedisKey GenerationKey(string key) => CacheRegistration.KeySpace + "generation:" + key;
 }

@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using SecondServer.Infrastructure.Caching;
 using SecondServer.Infrastructure.Redis;
 using StackExchange.Redis;
 
@@ -13,10 +16,17 @@ namespace SecondServer.Infrastructure.Sessions;
 /// <summary>
 /// Server-side sessions (rule 2): the cookie carries only an opaque random key; the authentication ticket lives in
 /// Redis, so every replica sees the same session and a sign-out anywhere ends it everywhere, for a replayed cookie
-/// too. A user's keys are also indexed per user, for "sign out everywhere".
+/// too. A user's keys are also indexed per user, for "sign out everywhere". A key is "user id.random": knowing the
+/// user before the ticket is read lets the read fetch the user's cached profile in the same round trip.
 /// </summary>
-internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionProvider dataProtection, IOptions<SessionLifetimeOptions> options, TimeProvider time) : ITicketStore
+internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionProvider dataProtection, IOptions<SessionLifetimeOptions> options,
+    IOptions<SessionReadOptions> reads, TimeProvider time) : ITicketStore
 {
+    private const string UserSeparator = ".";
+
+    /// <summary>Tickets decrypted lately, by session key; beyond this many the memo starts afresh.</summary>
+    private const int DecryptedCapacity = 10_000;
+
     /// <summary>Ticket property holding the moment the session must end however active it is.</summary>
     public const string AbsoluteExpiryItem = ".absolute-expiry";
 
@@ -25,6 +35,15 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
         redis.call('SADD', KEYS[2], ARGV[3])
         if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
         return 1
+        """;
+
+    // KEYS: the session, then cache entries. The entries are read only for a live session.
+    private const string ReadScript = """
+        local ticket = redis.call('GET', KEYS[1])
+        if not ticket then return {false} end
+        local reply = {ticket}
+        for i = 2, #KEYS do reply[i] = redis.call('HGET', KEYS[i], 'data') end
+        return reply
         """;
 
     private const string RemoveAllScript = """
@@ -42,17 +61,24 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
     // Tickets are protected at rest: a Redis dump does not disclose who is signed in with which claims.
     private readonly IDataProtector _protector = dataProtection.CreateProtector("SecondServer.Sessions.Ticket.v1");
 
+    // Decrypting a ticket is the dearest step of an authenticated request. Redis is still read on every request (a
+    // session ended anywhere ends here at once); only when it holds the very bytes decrypted before is that work
+    // skipped. Equal ciphertext under authenticated encryption means equal plaintext.
+    private readonly ConcurrentDictionary<string, (byte[] Protected, AuthenticationTicket Ticket)> _decrypted = new(StringComparer.Ordinal);
+
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         // A new key for every sign-in: a session key known before sign-in is worthless after it (no fixation).
-        var key = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var userId = UserIdOf(ticket);
+        var random = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var key = userId.Contains(UserSeparator, StringComparison.Ordinal) ? random : userId + UserSeparator + random;
         var database = redis.Database;
         var ttl = TimeToLive(ticket);
         await database.ScriptEvaluateAsync(StoreScript,
-            [SessionKey(key), UserIndexKey(UserIdOf(ticket))],
+            [SessionKey(key), UserIndexKey(userId)],
             [Serialize(ticket), (long)ttl.TotalMilliseconds, key, (long)options.Value.AbsoluteTimeout.TotalMilliseconds]);
         return key;
     }
@@ -71,27 +97,40 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
         var database = redis.Database;
-        var value = await database.StringGetAsync(SessionKey(key));
-        if (value.IsNull)
+        return Decrypt(key, (byte[]?)await database.StringGetAsync(SessionKey(key)));
+    }
+
+    /// <summary>The cookie handler's read: the session and, in the same round trip, the user's cache entries.</summary>
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var separator = key.IndexOf(UserSeparator, StringComparison.Ordinal);
+        if (separator <= 0 || reads.Value.CacheKeysPerUser.Count == 0)
         {
-            return null;
+            return await RetrieveAsync(key, cancellationToken);
         }
 
-        try
+        var userId = key[..separator];
+        var entries = reads.Value.CacheKeysPerUser.Select(keyOf => keyOf(userId)).ToArray();
+        RedisKey[] keys = [SessionKey(key), .. entries.Select(ConsistentCache.EntryKey)];
+        var reply = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(ReadScript, keys))!;
+        var ticket = Decrypt(key, (byte[]?)reply[0]);
+        if (ticket is not null)
         {
-            return TicketSerializer.Default.Deserialize(_protector.Unprotect((byte[])value!));
+            var prefetched = PrefetchedEntries.Of(httpContext);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                prefetched.Add(entries[i], (byte[]?)reply[i + 1]);
+            }
         }
-        catch (CryptographicException)
-        {
-            // Written under a key ring this replica cannot read: treat as signed out rather than fail the request.
-            return null;
-        }
+
+        return ticket;
     }
 
     public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
     {
+        _decrypted.TryRemove(key, out _);
         var database = redis.Database;
         await database.KeyDeleteAsync(SessionKey(key));
     }
@@ -102,6 +141,38 @@ internal sealed class RedisTicketStore(RedisConnection redis, IDataProtectionPro
         var database = redis.Database;
         // The session keys are built in Lua from the members, so the app's key prefix is passed along explicitly.
         return (long)await database.ScriptEvaluateAsync(RemoveAllScript, [UserIndexKey(userId)], [redis.KeyPrefix + "session:", exceptKey ?? ""]);
+    }
+
+    private AuthenticationTicket? Decrypt(string key, byte[]? value)
+    {
+        if (value is null)
+        {
+            _decrypted.TryRemove(key, out _);
+            return null;
+        }
+
+        if (!_decrypted.TryGetValue(key, out var known) || !known.Protected.AsSpan().SequenceEqual(value))
+        {
+            try
+            {
+                known = (value, TicketSerializer.Default.Deserialize(_protector.Unprotect(value))!);
+            }
+            catch (CryptographicException)
+            {
+                // Written under a key ring this replica cannot read: treat as signed out rather than fail the request.
+                return null;
+            }
+
+            if (_decrypted.Count >= DecryptedCapacity)
+            {
+                _decrypted.Clear();
+            }
+
+            _decrypted[key] = known;
+        }
+
+        // The handler may change what it gets (a sliding renewal sets new dates): it gets a copy.
+        return new AuthenticationTicket(known.Ticket.Principal.Clone(), known.Ticket.Properties.Clone(), known.Ticket.AuthenticationScheme);
     }
 
     private static string SessionKey(string key) => $"session:{key}";

@@ -90,7 +90,7 @@ internal static class AccountEndpoints
             return Results.Problem(title: "The account no longer exists.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        Csrf.IssueToken(http);
+        Csrf.EnsureToken(http);
         return Results.Ok(ToResponse(profile, storage));
     }
 

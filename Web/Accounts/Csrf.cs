@@ -12,6 +12,20 @@ internal static class Csrf
     /// <summary>Marks an endpoint that needs no token (register and login: there is no session to forge yet).</summary>
     public sealed class ExemptAttribute : Attribute;
 
+    /// <summary>
+    /// Issues a token unless the browser holds one already. Sign-in issues one for the account and sign-out deletes
+    /// it, so a browser that has both cookies holds this account's token: minting one on every read would cost two
+    /// Data Protection operations and a Set-Cookie per request for nothing.
+    /// </summary>
+    public static void EnsureToken(HttpContext context)
+    {
+        var cookies = context.Request.Cookies;
+        if (!cookies.ContainsKey(SessionAuthentication.XsrfCookieName) || !cookies.ContainsKey(SessionAuthentication.AntiforgeryCookieName))
+        {
+            IssueToken(context);
+        }
+    }
+
     /// <summary>Issues a request token for the current user in the XSRF-TOKEN cookie.</summary>
     public static void IssueToken(HttpContext context)
     {

@@ -23,6 +23,7 @@ internal static class SessionAuthentication
     public const string CookieName = "ss_auth";
     public const string XsrfCookieName = "XSRF-TOKEN";
     public const string XsrfHeaderName = "X-XSRF-TOKEN";
+    public const string AntiforgeryCookieName = "ss_antiforgery";
 
     public static IServiceCollection AddSessionAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
@@ -57,7 +58,7 @@ internal static class SessionAuthentication
         services.AddAntiforgery(o =>
         {
             o.HeaderName = XsrfHeaderName;
-            o.Cookie.Name = "ss_antiforgery";
+            o.Cookie.Name = AntiforgeryCookieName;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
