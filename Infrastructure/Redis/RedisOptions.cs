@@ -34,6 +34,10 @@ internal sealed class RedisOptions
         configuration.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
         configuration.ReconnectRetryPolicy = new LinearRetry(100);
         configuration.ClientName ??= clientName;
+        // Replies are read on the .NET thread pool, where their continuations run anyway, instead of on the client's
+        // own reader threads with a hand-over to the pool for each reply: on a small machine every hand-over is a
+        // context switch.
+        configuration.SocketManager = SocketManager.ThreadPool;
     }
 }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Configuration;
 using SecondServer.Infrastructure.Locking;
 using SecondServer.ServiceDefaults;
+using SecondServer.ServiceDefaults.Telemetry;
 using StackExchange.Redis;
 
 namespace SecondServer.Infrastructure.Redis;
@@ -25,7 +26,11 @@ internal static class RedisRegistration
         // name "redis" (what /health/ready has always reported) and with a timeout, so a hung server fails it in time.
         var clientName = InstanceIdentity.Of(builder).Name.Replace(' ', '-').Replace(':', '-');
         builder.AddRedisClient(ConnectionStringKeys.Redis,
-            settings => settings.DisableHealthChecks = true,
+            settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.DisableTracing = !OpenTelemetrySetup.TracesSpans(configuration);
+            },
             options => RedisOptions.ApplyClusterDefaults(options, clientName));
         // The multiplexer logs every reconnect attempt, ten a second during an outage, each failure with its stack;
         // this process logs the loss and the return once each instead (below).

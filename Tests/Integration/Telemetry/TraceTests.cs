@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using SecondServer.Infrastructure.Storage;
+using SecondServer.ServiceDefaults.Telemetry;
 using SecondServer.Tests.Support;
 
 namespace SecondServer.Tests.Integration.Telemetry;
@@ -32,6 +33,8 @@ public sealed class TraceTests : IAsyncLifetime
             o.Name = "trace";
             o.Settings["Admin:Emails:0"] = Admin;
             o.Settings["Queue:PollInterval"] = "00:00:00.050";
+            // No OTLP endpoint here: spans are recorded only when asked.
+            o.Settings[OpenTelemetrySetup.TracingKey] = "true";
             o.ConfigureWeb = b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_webSpans));
             o.ConfigureWorker = b => b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_workerSpans));
         }, TestContext.Current.CancellationToken);
