@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SecondServer.Infrastructure.Data.Migrations;
 using SecondServer.Infrastructure.Resilience;
+using StackExchange.Redis;
 
 namespace SecondServer.Infrastructure.Queue;
 
@@ -50,6 +51,8 @@ internal sealed class QueueWorker(
     private readonly RecentRuns _recent = new();
     private readonly CancellationTokenSource _stopPublishing = new();
     private SemaphoreSlim _slots = null!;
+    private TaskCompletionSource _pushed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<Task>? _unsubscribe;
     private long _reservations;
     private Task _startup = Task.CompletedTask;
     private Task _fetcher = Task.CompletedTask;
@@ -78,6 +81,18 @@ internal sealed class QueueWorker(
         }
 
         await _fetcher;
+        if (_unsubscribe is not null)
+        {
+            try
+            {
+                await _unsubscribe();
+            }
+            catch (RedisException)
+            {
+                // Redis is gone: so is the subscription.
+            }
+        }
+
         var unstarted = new List<Lease>();
         while (_ready.Reader.TryRead(out var lease))
         {
@@ -126,6 +141,15 @@ internal sealed class QueueWorker(
 
         logger.LogInformation("Consuming queues {Queues} with {Concurrency} consumers (prefetch {Prefetch}, visibility {Visibility})",
             string.Join(", ", registry.ConsumedQueues), _options.Concurrency, _options.Prefetch, _options.VisibilityTimeout);
+        try
+        {
+            _unsubscribe = await queue.SubscribeToPushesAsync(() => _pushed.TrySetResult());
+        }
+        catch (Exception ex) when (ex is RedisException or QueueUnavailableException)
+        {
+            logger.LogWarning("Could not subscribe to queue pushes ({Error}); new jobs are found by polling every {PollInterval}", ex.Message, _options.PollInterval);
+        }
+
         _heartbeat = Task.Run(HeartbeatAsync);
         _publisher = Task.Run(PublishAsync);
         _acker = Task.Run(AckAsync);
@@ -150,6 +174,8 @@ internal sealed class QueueWorker(
                     wanted++;
                 }
 
+                // Taken before reserving: a push announced while this reservation runs still cuts the idle wait short.
+                var pushed = _pushed;
                 IReadOnlyList<Reservation> reserved;
                 try
                 {
@@ -185,7 +211,13 @@ internal sealed class QueueWorker(
 
                 if (reserved.Count == 0)
                 {
-                    await idle.WaitAsync(stop);
+                    await Task.WhenAny(idle.WaitAsync(stop), pushed.Task);
+                    stop.ThrowIfCancellationRequested();
+                    if (pushed.Task.IsCompleted)
+                    {
+                        Interlocked.CompareExchange(ref _pushed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), pushed);
+                        idle.Reset();
+                    }
                 }
                 else
                 {

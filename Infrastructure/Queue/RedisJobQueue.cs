@@ -56,7 +56,11 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     private static readonly TimeSpan CounterLifetime = TimeSpan.FromMinutes(2);
 
-    // KEYS: pending, delayed, jobs, known queues, [unique lock]. ARGV: id, envelope, queue, availableAt, now, unique ttl.
+    // Channels are not keys: the application's key prefix is added by hand.
+    private RedisChannel PushedChannel => RedisChannel.Literal(redis.KeyPrefix + "queues:pushed");
+
+    // KEYS: pending, delayed, jobs, known queues, [unique lock]. ARGV: id, envelope, queue, availableAt, now, unique ttl,
+    // pushed channel. A push that makes a pending list non-empty announces it, so idle workers reserve at once.
     private const string PushScript = """
         if #KEYS > 4 and not redis.call('SET', KEYS[5], ARGV[1], 'NX', 'PX', ARGV[6]) then
           return {0, redis.call('GET', KEYS[5])}
@@ -67,8 +71,8 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         redis.call('SADD', KEYS[4], ARGV[3])
         if tonumber(ARGV[4]) > tonumber(ARGV[5]) then
           redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-        else
-          redis.call('RPUSH', KEYS[1], ARGV[1])
+        elseif redis.call('RPUSH', KEYS[1], ARGV[1]) == 1 then
+          redis.call('PUBLISH', ARGV[7], ARGV[3])
         end
         return {1, ARGV[1]}
         """;
@@ -203,6 +207,19 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
 
     public static string UniqueKey(string type, string uniqueId) => $"unique-jobs:{type}:{uniqueId}";
 
+    /// <summary>
+    /// Calls <paramref name="pushed"/> whenever a push makes a pending list non-empty, so an idle worker reserves at once
+    /// instead of at its next poll; returns what ends the subscription. A busy queue costs no messages. Pushes by
+    /// earlier releases announce nothing: their jobs wait for the next poll, as they always did.
+    /// </summary>
+    public async Task<Func<Task>> SubscribeToPushesAsync(Action pushed)
+    {
+        var subscriber = redis.Multiplexer.GetSubscriber();
+        Action<RedisChannel, RedisValue> handler = (_, _) => pushed();
+        await subscriber.SubscribeAsync(PushedChannel, handler);
+        return () => subscriber.UnsubscribeAsync(PushedChannel, handler);
+    }
+
     /// <summary>Adds a job (to pending, or to delayed when it is not due yet); a unique job whose lock is held is not added.</summary>
     /// <returns>Whether it was added, and the job id (for a held unique lock, the holder's).</returns>
     public async Task<DispatchResult> PushAsync(string queue, string jobId, string envelope, DateTimeOffset availableAt, UniqueLock? unique, CancellationToken cancellationToken)
@@ -213,7 +230,7 @@ internal sealed class RedisJobQueue(RedisConnection redis, TimeProvider time)
         var result = (RedisResult[])(await EvaluateAsync(PushScript, keys,
         [
             jobId, envelope, queue, availableAt.ToUnixTimeMilliseconds(), time.GetUtcNow().ToUnixTimeMilliseconds(),
-            (long)Math.Max(1, (unique?.Ttl ?? TimeSpan.Zero).TotalMilliseconds),
+            (long)Math.Max(1, (unique?.Ttl ?? TimeSpan.Zero).TotalMilliseconds), PushedChannel.ToString(),
         ], cancellationToken))!;
         return new DispatchResult((string?)result[1] ?? jobId, (long)result[0] == 1);
     }

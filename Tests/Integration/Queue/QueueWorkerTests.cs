@@ -77,6 +77,25 @@ public sealed class QueueWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_idle_worker_takes_a_new_job_at_once_not_at_its_next_poll()
+    {
+        _recorder.Fixed = true;
+        // A poll far longer than the test's bound: only the push's announcement can wake the worker in time.
+        var worker = await StartWorkerAsync("worker-wake", s => s["Queue:PollInterval"] = "00:00:30");
+        var first = await DispatchAsync(worker, new RecordedJob("wake-first"));
+        await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(first)), done => done, TimeSpan.FromSeconds(20), "the first job");
+        // Idle now: its waits double from 5 ms towards the 30 s poll (5.1 s in, it starts one of 5.1 s). Nothing outside
+        // the worker shows where it is in them, so the test lets time pass: 6 s in, a poll alone would find the next job
+        // no sooner than 4 s later.
+        await Task.Delay(TimeSpan.FromSeconds(6), Ct);
+
+        var clock = Stopwatch.StartNew();
+        var second = await DispatchAsync(worker, new RecordedJob("wake-second"));
+        await Eventually.WaitAsync(() => Task.FromResult(_recorder.Succeeded(second)), done => done, TimeSpan.FromSeconds(10), "the second job");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the idle worker took {clock.Elapsed} to run a new job");
+    }
+
+    [Fact]
     public async Task A_delayed_job_does_not_run_before_its_time()
     {
         _recorder.Fixed = true;
