@@ -52,6 +52,8 @@ internal static partial class Balancer
             {
                 ["DATA"] = dataDirectory,
                 ["LB_BIND"] = "127.0.0.1",
+                // As scripts/up sizes it: half the machine's cores, the rest are the replicas' and the servers'.
+                ["LB_THREADS"] = Math.Max(1, Environment.ProcessorCount / 2).ToString(CultureInfo.InvariantCulture),
                 ["HTTPS_REDIRECT"] = "# ",
                 ["LB_HTTP_PORT"] = PortOf(resource, "http"),
                 ["LB_HTTPS_PORT"] = PortOf(resource, "https"),

@@ -27,6 +27,8 @@ load_cluster_settings() {
   REDIS_PORT="${REDIS_PORT:-6380}"
   MYSQL_PORT="${MYSQL_PORT:-3307}"
   S3_PORT="${S3_PORT:-9000}"
+  # Not remembered in cluster.env: it follows the machine (see the balancer's template).
+  LB_THREADS="${LB_THREADS:-$(($(nproc) > 2 ? $(nproc) / 2 : 1))}"
   # Where browsers reach the balancer; presigned picture URLs name it (Storage:PublicEndpoint). Not remembered in
   # cluster.env, so it follows the ports; set it (environment or cluster.env) when browsers use another name.
   if [ "$LB_HTTPS_REDIRECT" = 1 ]; then
@@ -97,7 +99,7 @@ render() {
   local content
   content="$(<"$1")"
   local -A values=(
-    [DATA]="$DATA" [LB_BIND]="$LB_BIND" [HTTPS_REDIRECT]="$([ "$LB_HTTPS_REDIRECT" = 1 ] || printf '# ')" [LB_HTTP_PORT]="$LB_HTTP_PORT" [LB_HTTPS_PORT]="$LB_HTTPS_PORT"
+    [DATA]="$DATA" [LB_BIND]="$LB_BIND" [LB_THREADS]="$LB_THREADS" [HTTPS_REDIRECT]="$([ "$LB_HTTPS_REDIRECT" = 1 ] || printf '# ')" [LB_HTTP_PORT]="$LB_HTTP_PORT" [LB_HTTPS_PORT]="$LB_HTTPS_PORT"
     [LB_STATS_PORT]="$LB_STATS_PORT" [WEB1_PORT]="$WEB1_PORT" [WEB2_PORT]="$WEB2_PORT" [WORKER_PORT]="$WORKER_PORT" [S3_PORT]="$S3_PORT"
     [DOTNET]="$(command -v dotnet)" [HAPROXY]="$(command -v haproxy || echo /usr/sbin/haproxy)"
     [REDIS_COMMAND]="$(redis_command "$REDIS_PORT" "$DATA/redis" "$(redis_config "$DATA/redis" "$REDIS_PASSWORD")")"
