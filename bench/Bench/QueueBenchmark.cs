@@ -47,6 +47,11 @@ internal static partial class QueueBenchmark
 
         await File.WriteAllTextAsync(output, await ReportAsync(redis, jobs, worker, raw, scenarios, loadAverage));
         Console.WriteLine($"wrote {output}");
+        if (args.Text("chart", "") is { Length: > 0 } chart)
+        {
+            await File.WriteAllTextAsync(chart, Chart(scenarios, raw));
+            Console.WriteLine($"wrote {chart}");
+        }
         return 0;
     }
 
@@ -218,7 +223,7 @@ internal static partial class QueueBenchmark
 
         var md = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        md.AppendLine("# Queue benchmark");
+        md.AppendLine("## Queue");
         md.AppendLine();
         md.AppendLine(c,
             $"Written by `scripts/bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. " +
@@ -275,6 +280,13 @@ internal static partial class QueueBenchmark
             "second worker process competes for the same cores instead of adding capacity (compare the CPU per job), and the load " +
             "average above says how much else was running.");
         return md.ToString();
+    }
+
+    private static string Chart(List<Scenario> scenarios, RawResult[] raw)
+    {
+        var bars = scenarios.Select(s => new ChartBar($"{s.Processes} worker process{(s.Processes == 1 ? "" : "es")}", [new BarSegment("no-op jobs/s (steady, median)", s.Median.Steady)])).ToList();
+        bars.Add(new ChartBar("raw LPOP, no pipelining", [new BarSegment("redis-benchmark ops/s", raw[0].Pop)]));
+        return SvgChart.StackedBars("Queue: no-op jobs per second by worker processes", "/s", ["no-op jobs/s (steady, median)", "redis-benchmark ops/s"], bars);
     }
 
     [GeneratedRegex(@"(LPUSH|LPOP): ([0-9.]+) requests per second")]
