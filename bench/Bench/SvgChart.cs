@@ -50,7 +50,8 @@ internal static class SvgChart
                 {
                     var width = segment.Value / max * BarArea;
                     var colour = Palette[Math.Max(0, IndexOf(series, segment.Series)) % Palette.Length];
-                    svg.AppendLine(c, $"""<rect x="{x:0.0}" y="{y}" width="{width:0.0}" height="{RowHeight}" fill="{colour}"><title>{Escape(segment.Series)}: {segment.Value:0.#} {Escape(unit)}</title></rect>""");
+                    var tooltip = $"{Escape(segment.Series)}: {segment.Value.ToString("0.#", c)} {Escape(unit)}";
+                    svg.AppendLine(c, $"""<rect x="{x:0.0}" y="{y}" width="{width:0.0}" height="{RowHeight}" fill="{colour}"><title>{tooltip}</title></rect>""");
                     x += width;
                 }
 

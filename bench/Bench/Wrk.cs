@@ -18,7 +18,8 @@ internal static partial class Wrk
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-t", Math.Min(2, connections).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{(int)duration.TotalSeconds}s", "--latency" })
+        var c = CultureInfo.InvariantCulture;
+        foreach (var argument in new[] { "-t", Math.Min(2, connections).ToString(c), "-c", connections.ToString(c), "-d", $"{(int)duration.TotalSeconds}s", "--latency" })
         {
             start.ArgumentList.Add(argument);
         }
