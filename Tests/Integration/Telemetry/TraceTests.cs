@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,7 +57,9 @@ public sealed class TraceTests : IAsyncLifetime
             status => status is "done" or "failed", TimeSpan.FromSeconds(30), "the report to finish");
 
         var request = await Eventually.WaitAsync(
+            // Every tracer provider in the process hears every host's requests: this host's are those to its port.
             () => Task.FromResult(_webSpans.Snapshot().SingleOrDefault(s => s.Kind == ActivityKind.Server
+                && Convert.ToString(s.GetTagItem("server.port"), CultureInfo.InvariantCulture) == Web.Address.Port.ToString(CultureInfo.InvariantCulture)
                 && s.GetTagItem("http.route") is "/api/reports/"
                 && s.GetTagItem("http.request.method") is "POST")),
             s => s is not null, TimeSpan.FromSeconds(10), "the request's server span, named by its route");
