@@ -5,11 +5,16 @@
 //  - s3rver checks only the access key id of a SigV4 request, never its signature, so a wrong secret, a presigned
 //    URL tampered with, used on another host or past its expiry would all pass; here every SigV4 request is signed
 //    again with the secret and refused unless the signatures match, as MinIO and AWS do (verifySigV4 below).
+//  - s3rver's file store loses objects under concurrent writes to one prefix (FilesystemStore below).
 const crypto = require('crypto');
 const path = require('path');
 const modules = path.resolve(process.env.S3_MODULES || path.join(__dirname, 'node_modules'));
 const S3rver = require(path.join(modules, 's3rver'));
 const AWSAccount = require(path.join(modules, 's3rver', 'lib', 'models', 'account'));
+const FilesystemStore = require(path.join(modules, 's3rver', 'lib', 'stores', 'filesystem'));
+const fs = require('fs');
+const { pipeline } = require('stream/promises');
+const { Transform } = require('stream');
 
 const required = (name) => {
   const value = process.env[name];
@@ -25,6 +30,35 @@ const port = Number(process.env.S3_PORT || 9000);
 const directory = required('S3_DIRECTORY');
 const accessKey = required('S3_ACCESS_KEY');
 const secretKey = required('S3_SECRET_KEY');
+
+// s3rver's file store keeps a key's "directories" as real ones: a DELETE removes its parent directory once empty,
+// and a PUT answers once it has read the body, not once the file is written. A PUT into a prefix whose last object
+// is being deleted then finds its directory gone, fails to create its file, and still answers 200: the object is
+// lost (two uploads of one account's picture at once do exactly this). S3 and MinIO have no such race. Here a
+// DELETE leaves directories alone (an empty one lists nothing) and a PUT answers once its file is written whole.
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  await Promise.all(['object', 'object.md5', 'metadata.json'].map((type) =>
+    fs.promises.unlink(this.getResourcePath(bucket, key, type)).catch((err) => {
+      if (err.code !== 'ENOENT') throw err;
+    })));
+};
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+  const md5 = crypto.createHash('md5');
+  let size = 0;
+  const content = Buffer.isBuffer(object.content) ? [object.content] : object.content;
+  await pipeline(content, new Transform({
+    transform(chunk, encoding, callback) {
+      md5.update(chunk, encoding);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  }), fs.createWriteStream(objectPath));
+  const digest = md5.digest('hex');
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+};
 
 AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
