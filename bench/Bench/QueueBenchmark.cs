@@ -157,12 +157,7 @@ internal static partial class QueueBenchmark
     private static async Task<RawResult> RedisBenchmarkAsync(Arguments args, string redis, int pipeline)
     {
         var options = ConfigurationOptions.Parse(redis);
-        var (host, port) = options.EndPoints[0] switch
-        {
-            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
-            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
-            var other => throw new ArgumentException($"Unsupported endpoint {other}."),
-        };
+        var (host, port) = RedisAddress.Of(options);
         var start = new ProcessStartInfo(args.Text("redis-benchmark", "redis-benchmark"))
         {
             ArgumentList =

@@ -25,9 +25,9 @@ internal static class RoundTrips
             throw new InvalidOperationException($"No Redis client is named {replicaName}.");
         }
 
-        var endpoint = (System.Net.IPEndPoint)(await System.Net.Dns.GetHostAddressesAsync(Host(options))).Select(a => new System.Net.IPEndPoint(a, Port(options))).First();
+        var (host, port) = RedisAddress.Of(options);
         using var monitor = new TcpClient();
-        await monitor.ConnectAsync(endpoint);
+        await monitor.ConnectAsync(host, port);
         var stream = monitor.GetStream();
         var reader = new StreamReader(stream, Encoding.UTF8);
         if (!string.IsNullOrEmpty(options.Password))
@@ -95,20 +95,6 @@ internal static class RoundTrips
             .Select(g => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{g.Key} {g.Count() / (double)requests:0.00}")));
         return (commands.Count / (double)requests, byName);
     }
-
-    private static string Host(ConfigurationOptions options) => options.EndPoints[0] switch
-    {
-        System.Net.DnsEndPoint dns => dns.Host,
-        System.Net.IPEndPoint ip => ip.Address.ToString(),
-        var other => throw new ArgumentException($"Unsupported endpoint {other}."),
-    };
-
-    private static int Port(ConfigurationOptions options) => options.EndPoints[0] switch
-    {
-        System.Net.DnsEndPoint dns => dns.Port,
-        System.Net.IPEndPoint ip => ip.Port,
-        var other => throw new ArgumentException($"Unsupported endpoint {other}."),
-    };
 
     private static byte[] Command(params string[] parts)
     {
