@@ -36,7 +36,7 @@ internal sealed class RedisOptions
         configuration.ClientName ??= clientName;
         // Replies are read on the .NET thread pool, where their continuations run anyway, instead of on the client's
         // own reader threads with a hand-over to the pool for each reply: on a small machine every hand-over is a
-        // context switch.
+        // context switch. Those threads guard against a starved pool; nothing here blocks a pool thread.
         configuration.SocketManager = SocketManager.ThreadPool;
     }
 }

@@ -414,7 +414,7 @@ internal static class WebBenchmark
         public string WithDelay(string folder, int delayMs)
         {
             var lines = (Script is null ? string.Empty : File.ReadAllText(Script)) + $"\nfunction delay() return {delayMs} end\n";
-            return Write(folder, $"{System.IO.Path.GetFileNameWithoutExtension(Script ?? "get")}-{Name.GetHashCode(StringComparison.Ordinal):x}-{delayMs}.lua", lines);
+            return Write(folder, $"paced-{Guid.NewGuid():N}.lua", lines);
         }
 
         private static string Write(string folder, string name, string lua)
